@@ -1,0 +1,140 @@
+"""The ``advisor`` command: a thin layer over the Python API.
+
+User mistakes end in one line on stderr and exit status 2 (argparse's own errors included);
+``--json`` prints exactly one JSON document on stdout, progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from pydantic import ValidationError
+
+from advisor.errors import AdvisorError, validation_message
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not usage + message
+        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
+        raise SystemExit(2)
+
+
+def _cmd_devices(args: argparse.Namespace) -> int:
+    from advisor.devices import list_devices
+    from advisor.report import emit_json, human_bytes, table
+
+    devices = list_devices()
+    if args.json:
+        emit_json([d.model_dump(mode="json") for d in devices])
+        return 0
+    table("Device catalog (--device takes an id or a path to your own .toml)",
+          ["id", "name", "usable RAM / total", "storage", "training GFLOP/s (est.)"],
+          [[d.id, d.name, f"{human_bytes(d.usable_ram)} / {human_bytes(d.ram)}",
+            human_bytes(d.storage), f"{d.compute.training_gflops:g}"] for d in devices])
+    return 0
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from advisor.report import emit_json, table
+    from advisor.zoo import MODELS
+
+    if args.json:
+        emit_json([{"name": s.name, "aliases": list(s.aliases), "family": s.family,
+                    "head": s.head, "description": s.description} for s in MODELS.values()])
+        return 0
+    table("Model zoo (torchvision builders)", ["name", "aliases", "family", "description"],
+          [[s.name, ", ".join(s.aliases), s.family, s.description] for s in MODELS.values()])
+    return 0
+
+
+def _trial_config(args: argparse.Namespace):
+    from advisor.trial import TrialConfig
+
+    fields = ("model", "task", "method", "rank", "targets", "epochs", "lr", "batch_size",
+              "resolution", "seed", "weights", "dataset", "corruption", "severity")
+    values = {f: getattr(args, f) for f in fields if getattr(args, f, None) is not None}
+    try:
+        return TrialConfig(**values)
+    except ValidationError as exc:
+        raise AdvisorError(validation_message("trial", exc)) from None
+
+
+def _cmd_trial(args: argparse.Namespace) -> int:
+    from advisor.report import emit_json, table
+    from advisor.trial import run_trial
+
+    result = run_trial(_trial_config(args))
+    if args.json:
+        emit_json(result)
+        return 0
+    c = result.config
+    rank = f" rank {c.rank}" if c.rank is not None else ""
+    table(f"Trial: {c.method}{rank} ({c.targets}) on {c.model}, task {c.task}",
+          ["measure", "value"],
+          [["source accuracy (pretrained)", f"{result.source_accuracy:.1%}"],
+           ["target accuracy before", f"{result.accuracy_before:.1%}"],
+           ["target accuracy after", f"{result.accuracy_after:.1%}"],
+           ["trainable / total params",
+            f"{result.params_trainable:,} / {result.params_total:,} "
+            f"({result.params_trainable / result.params_total:.2%})"],
+           ["optimizer steps", result.steps],
+           ["fine-tune time (host)", f"{result.train_seconds:.1f} s"],
+           ["wall time", f"{result.wall_seconds:.1f} s"]])
+    return 0
+
+
+def _add_trial_arguments(p: argparse.ArgumentParser) -> None:
+    from advisor.methods import METHODS, TARGET_POLICIES
+    from advisor.tasks import TASKS
+
+    p.add_argument("--model", default="mobilenet_v3_small", help="name or alias (advisor models)")
+    p.add_argument("--task", choices=TASKS, default="unseen")
+    p.add_argument("--method", choices=list(METHODS), default="lora")
+    p.add_argument("--rank", type=int, help="adapter / projection rank (default 8)")
+    p.add_argument("--targets", choices=list(TARGET_POLICIES), default="no-depthwise",
+                   help="layers adapted by lora/dora/galore")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--lr", type=float, help="learning rate (default: the method's)")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--resolution", type=int, help="input size in px (default 32)")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--weights", help="builtin (default), imagenet, or a state-dict file")
+    p.add_argument("--dataset", help="digits (built-in), imagefolder:PATH or cifar10:PATH")
+    p.add_argument("--corruption", help="shift task: corruption name or 'mixed'")
+    p.add_argument("--severity", type=int, help="shift task: 1..5")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="advisor", description=(
+        "Which parameter-efficient fine-tuning method fits your edge device?"))
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], help: str):
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument("--json", action="store_true", help="print one JSON document")
+        p.set_defaults(handler=handler)
+        return p
+
+    command("devices", _cmd_devices, "list the shipped device profiles")
+    command("models", _cmd_models, "list the model zoo and its aliases")
+    _add_trial_arguments(command("trial", _cmd_trial,
+                                 "run one short real fine-tune and report accuracy before/after"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except AdvisorError as exc:
+        sys.stderr.write(f"advisor: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("advisor: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,139 @@
+"""Device profiles and user constraints.
+
+A device profile only decides feasibility (does the update fit in the RAM a training process
+can really use, and in flash?) and the estimated update time. Accuracy never depends on it,
+which is why one search serves every device (see DESIGN.md).
+
+Profiles are TOML files: the shipped catalog lives in ``profiles/`` (installed as the data
+package ``advisor.profiles``); a user passes a path to their own file anywhere a device id is
+accepted.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import (
+    BaseModel,
+    ByteSize,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    ValidationError,
+    model_validator,
+)
+
+from advisor.errors import AdvisorError, validation_message
+
+GIGA = 1e9
+
+
+class ComputeSpec(BaseModel):
+    """What the device can compute for training (not inference accelerators it cannot train on)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    processor: str = Field(description="The unit that runs training, e.g. '128-core Maxwell GPU'.")
+    fp32_peak_gflops: PositiveFloat = Field(description="Vendor/analytic FP32 peak, GFLOP/s.")
+    fp16_peak_gflops: PositiveFloat | None = Field(default=None, description="FP16 peak, GFLOP/s.")
+    training_gflops: PositiveFloat = Field(
+        description="Sustained FP32 GFLOP/s a training step reaches: an ESTIMATE (see basis)."
+    )
+    training_gflops_basis: str = Field(
+        description="How training_gflops was derived and how good it is."
+    )
+
+    @model_validator(mode="after")
+    def _sustained_below_peak(self) -> ComputeSpec:
+        if self.training_gflops > self.fp32_peak_gflops:
+            raise ValueError("training_gflops cannot exceed fp32_peak_gflops")
+        return self
+
+
+class DeviceProfile(BaseModel):
+    """An edge device as far as updating a model on it is concerned."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    kind: Literal["gpu-soc", "sbc", "mcu"]
+    ram: ByteSize = Field(description="Total RAM (or SRAM on a microcontroller).")
+    usable_ram: ByteSize = Field(
+        description="What a training process can really use after OS, runtime, CUDA context."
+    )
+    storage: ByteSize = Field(description="Flash / disk the updated model must be written to.")
+    memory_bandwidth_gbps: PositiveFloat | None = Field(default=None, description="GB/s.")
+    compute: ComputeSpec
+    sources: list[str] = Field(min_length=1, description="URLs or citations for the figures.")
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _usable_within_total(self) -> DeviceProfile:
+        if self.usable_ram > self.ram:
+            raise ValueError("usable_ram cannot exceed ram")
+        if self.usable_ram <= 0 or self.storage <= 0:
+            raise ValueError("usable_ram and storage must be positive")
+        return self
+
+    def training_flops_per_second(self) -> float:
+        return self.compute.training_gflops * GIGA
+
+
+class Constraints(BaseModel):
+    """Limits a recommendation must respect on top of the device's own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_memory: ByteSize | None = Field(default=None, description="Peak training memory cap.")
+    max_update_time: PositiveFloat | None = Field(default=None, description="Seconds.")
+    max_storage: ByteSize | None = Field(default=None, description="Bytes written to flash.")
+    min_accuracy: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
+def _catalog_dir() -> Path:
+    return Path(str(resources.files("advisor.profiles")))
+
+
+@cache
+def _catalog() -> dict[str, DeviceProfile]:
+    profiles = {}
+    for path in sorted(_catalog_dir().glob("*.toml")):
+        profile = load_profile_file(path)
+        profiles[profile.id] = profile
+    return profiles
+
+
+def list_devices() -> list[DeviceProfile]:
+    return list(_catalog().values())
+
+
+def load_profile_file(path: str | Path) -> DeviceProfile:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise AdvisorError(f"device file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise AdvisorError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return DeviceProfile.model_validate(data)
+    except ValidationError as exc:
+        raise AdvisorError(validation_message(str(path), exc)) from None
+
+
+def load_device(name_or_path: str | DeviceProfile) -> DeviceProfile:
+    """A shipped device id (``jetson-nano``) or the path of a user's TOML profile."""
+    if isinstance(name_or_path, DeviceProfile):
+        return name_or_path
+    catalog = _catalog()
+    if name_or_path in catalog:
+        return catalog[name_or_path]
+    if name_or_path.endswith(".toml") or Path(name_or_path).is_file():
+        return load_profile_file(name_or_path)
+    known = ", ".join(catalog)
+    raise AdvisorError(f"unknown device '{name_or_path}'; choose one of: {known}, or a .toml path")

@@ -1,0 +1,24 @@
+"""User-facing errors.
+
+Every mistake a user can make (unknown device, bad file, impossible combination) raises
+``AdvisorError``; the CLI turns it into one line on stderr and exit status 2, so nothing a
+user types ever ends in a traceback. Anything else escaping is a bug in advisor.
+"""
+
+
+class AdvisorError(Exception):
+    """A problem with the user's input, explained in one line."""
+
+    exit_code = 2
+
+
+class IncompatibleConfigError(AdvisorError):
+    """A method/rank/target combination that cannot work on this model (refused before training)."""
+
+
+def validation_message(source: str, error) -> str:
+    """One line naming the first bad field of a pydantic ValidationError."""
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "(value)"
+    more = f" (and {error.error_count() - 1} more problems)" if error.error_count() > 1 else ""
+    return f"{source}: field '{field}': {first['msg']}{more}"

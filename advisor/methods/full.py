@@ -1,0 +1,17 @@
+"""Full fine-tuning: the reference every PEFT method is measured against."""
+
+from torch import nn
+
+from advisor.methods.base import Method, MethodConfig
+
+
+class FullFineTuning(Method):
+    name = "full"
+    description = "all weights, biases and BatchNorm statistics"
+    trains_norm_statistics = True
+    default_lr = 1e-3
+
+    def _select_trainable(self, model: nn.Module, head: str, config: MethodConfig) -> nn.Module:
+        for p in model.parameters():
+            p.requires_grad_(True)
+        return model

@@ -1,0 +1,14 @@
+"""Head-only (linear probing): the cheapest update, no backward through the backbone."""
+
+from torch import nn
+
+from advisor.methods.base import Method, MethodConfig, freeze_all_but, head_parameter_names
+
+
+class HeadOnly(Method):
+    name = "head"
+    description = "the classifier head only"
+    default_lr = 1e-2
+
+    def _select_trainable(self, model: nn.Module, head: str, config: MethodConfig) -> nn.Module:
+        return freeze_all_but(model, head_parameter_names(model, head))

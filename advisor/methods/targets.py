@@ -1,0 +1,40 @@
+"""Which layers an adapter (LoRA/DoRA) or GaLore projection is applied to.
+
+On depthwise-separable CNNs this choice matters more than the rank: a depthwise 3x3 conv has
+groups == channels, peft's LoRA needs rank % groups == 0 there, and its adapter can then hold
+more parameters than the layer itself (REFERENCES.md).
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+TARGET_POLICIES = {
+    "all": "every conv and linear layer except the head",
+    "pointwise": "1x1 convs (groups=1) and linear layers only",
+    "no-depthwise": "every conv and linear layer except grouped/depthwise convs",
+}
+
+
+def is_depthwise(module: nn.Module) -> bool:
+    return isinstance(module, nn.Conv2d) and module.groups > 1
+
+
+def _selected(module: nn.Module, policy: str) -> bool:
+    if isinstance(module, nn.Linear):
+        return True
+    if not isinstance(module, nn.Conv2d):
+        return False
+    if policy == "all":
+        return True
+    if policy == "no-depthwise":
+        return module.groups == 1
+    return module.groups == 1 and module.kernel_size == (1, 1)
+
+
+def target_modules(model: nn.Module, head: str, policy: str) -> dict[str, nn.Module]:
+    """Qualified names of the adapted layers, in model order."""
+    if policy not in TARGET_POLICIES:
+        raise ValueError(policy)
+    return {name: m for name, m in model.named_modules()
+            if name != head and _selected(m, policy)}

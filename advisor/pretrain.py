@@ -1,0 +1,107 @@
+"""The model before the update: pretrained on the task's source split, cached on disk.
+
+Deterministic for a given (architecture, source data, initialisation, recipe), so the cache key
+is exactly that, and the first run on a fresh machine pays the training once for everyone after.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from advisor import progress
+from advisor.errors import AdvisorError
+from advisor.paths import weights_dir
+from advisor.tasks import Task
+from advisor.training import accuracy, recalibrate_batchnorm, train_epochs
+from advisor.zoo import ModelSpec, build_model, get_head, imagenet_state_dict, replace_head
+
+RECIPE = {"epochs": 20, "lr": 3e-3, "batch_size": 64, "weight_decay": 1e-4, "seed": 0,
+          "version": 1}
+
+
+@dataclass(frozen=True)
+class SourceModel:
+    model: nn.Module
+    source_accuracy: float
+    weights: str
+    cache_path: Path | None
+
+
+def _cache_path(spec: ModelSpec, task: Task, init: str) -> Path:
+    return weights_dir() / (f"{spec.name}-{init}-src{task.source_fingerprint}"
+                            f"-r{task.resolution}-v{RECIPE['version']}.pt")
+
+
+def _pretrain(spec: ModelSpec, task: Task, init: str) -> nn.Module:
+    torch.manual_seed(RECIPE["seed"])
+    model = build_model(spec, task.source.num_classes)
+    if init == "imagenet":
+        model = build_model(spec, 1000)
+        model.load_state_dict(imagenet_state_dict(spec))
+        replace_head(model, spec, task.source.num_classes)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=RECIPE["lr"],
+                                  weight_decay=RECIPE["weight_decay"])
+    steps = RECIPE["epochs"] * -(-len(task.source.train) // RECIPE["batch_size"])
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, RECIPE["lr"], total_steps=steps)
+    generator = torch.Generator().manual_seed(RECIPE["seed"])
+    model.train()
+    with progress.progress_bar(steps, f"pretraining {spec.name} on the source split") as advance:
+        train_epochs(model, optimizer, task.source.train, RECIPE["epochs"], RECIPE["batch_size"],
+                     generator, augment=True, scheduler=scheduler, on_step=lambda _: advance(1))
+    recalibrate_batchnorm(model, task.source.train)
+    return model
+
+
+def _load_file(spec: ModelSpec, task: Task, path: str) -> nn.Module:
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise AdvisorError(f"weights file not found: {path}") from None
+    except Exception as exc:
+        reason = exc.__class__.__name__
+        raise AdvisorError(f"{path}: not a loadable state dict ({reason})") from None
+    state = state.get("state_dict", state) if isinstance(state, dict) else state
+    if not isinstance(state, dict):
+        raise AdvisorError(f"{path}: expected a state dict")
+    head_weight = state.get(f"{spec.head}.weight")
+    if head_weight is None:
+        raise AdvisorError(f"{path}: no '{spec.head}.weight'; is this a {spec.name} checkpoint?")
+    model = build_model(spec, head_weight.shape[0])
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[1].strip() if "\n" in str(exc) else str(exc)
+        raise AdvisorError(f"{path}: does not match {spec.name}: {first}") from None
+    if head_weight.shape[0] != task.source.num_classes:
+        replace_head(model, spec, task.source.num_classes)
+    return model
+
+
+def source_model(spec: ModelSpec, task: Task, weights: str = "builtin") -> SourceModel:
+    """The deployed model: pretrained (or loaded) and evaluated on the source test split."""
+    if weights not in ("builtin", "imagenet"):
+        model = _load_file(spec, task, weights)
+        return SourceModel(model, accuracy(model, task.source.test), weights, None)
+    path = _cache_path(spec, task, weights)
+    model = build_model(spec, task.source.num_classes)
+    if path.is_file():
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        model.load_state_dict(saved["state_dict"])
+        return SourceModel(model, saved["source_accuracy"], weights, path)
+    started = time.perf_counter()
+    model = _pretrain(spec, task, weights)
+    source_accuracy = accuracy(model, task.source.test)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    torch.save({"state_dict": model.state_dict(), "source_accuracy": source_accuracy,
+                "recipe": RECIPE, "seconds": time.perf_counter() - started}, tmp)
+    os.replace(tmp, path)  # atomic: concurrent pretrainers never see a half-written file
+    progress.note(f"pretrained {spec.name}: source accuracy {source_accuracy:.1%} "
+                  f"in {time.perf_counter() - started:.0f} s (cached at {path})")
+    assert get_head(model, spec).out_features == task.source.num_classes
+    return SourceModel(model, source_accuracy, weights, path)

@@ -1,0 +1,35 @@
+"""Progress bars for long work, always on stderr so that ``--json`` output stays one document."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+_console = Console(stderr=True)
+
+
+def enabled() -> bool:
+    """Bars only when a person watches (stderr is a terminal) and not silenced."""
+    return sys.stderr.isatty() and not os.environ.get("ADVISOR_NO_PROGRESS")
+
+
+@contextmanager
+def progress_bar(total: int, description: str) -> Iterator[Callable[[int], None]]:
+    """Yields ``advance(n)``; a no-op where nobody watches."""
+    if not enabled():
+        yield lambda n=1: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=_console, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n=1: bar.advance(task, n)
+
+
+def note(message: str) -> None:
+    """A one-line status message for a person (stderr)."""
+    _console.print(message, style="dim", highlight=False)

@@ -1,0 +1,117 @@
+"""One short, real fine-tune of a pretrained CNN on a task's target split.
+
+Seeds are fixed, the target test split is evaluated before and after the update, and the result
+is a pydantic model that studies store as it is.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from advisor.errors import AdvisorError
+from advisor.methods import METHODS, MethodConfig, get_method
+from advisor.pretrain import source_model
+from advisor.tasks import DEFAULT_CORRUPTION, DEFAULT_SEVERITY, TASKS, load_task
+from advisor.training import accuracy, recalibrate_batchnorm, train_epochs
+from advisor.zoo import build_model, replace_head, resolve_model
+
+DEFAULT_RANK = 8
+
+
+class TrialConfig(BaseModel):
+    """Everything that determines a trial's outcome."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str = "mobilenet_v3_small"
+    task: str = "unseen"
+    method: str = "lora"
+    rank: int | None = Field(default=None, ge=1, le=4096)
+    targets: str = "no-depthwise"
+    epochs: int = Field(default=4, ge=1, le=1000)
+    lr: float | None = Field(default=None, gt=0, lt=1)
+    batch_size: int = Field(default=32, ge=1, le=4096)
+    resolution: int = Field(default=32, ge=8, le=512)
+    seed: int = 0
+    weights: str = "builtin"
+    dataset: str = "digits"
+    corruption: str = DEFAULT_CORRUPTION
+    severity: int = Field(default=DEFAULT_SEVERITY, ge=1, le=5)
+
+    @model_validator(mode="after")
+    def _canonical(self) -> TrialConfig:
+        """Resolve aliases and defaults so equal trials compare (and cache) equal."""
+        object.__setattr__(self, "model", resolve_model(self.model).name)
+        method = METHODS.get(self.method)
+        if method is not None and method.uses_rank and self.rank is None:
+            object.__setattr__(self, "rank", DEFAULT_RANK)
+        if method is not None and self.lr is None:
+            object.__setattr__(self, "lr", method.default_lr)
+        return self
+
+    def method_config(self) -> MethodConfig:
+        return MethodConfig(self.method, self.rank, self.targets, self.lr)
+
+
+class TrialResult(BaseModel):
+    config: TrialConfig
+    accuracy_before: float = Field(ge=0, le=1, description="Target test accuracy, no update.")
+    accuracy_after: float = Field(ge=0, le=1, description="Target test accuracy after update.")
+    source_accuracy: float = Field(ge=0, le=1, description="Pretrained model on source test.")
+    params_total: int
+    params_trainable: int
+    steps: int
+    train_seconds: float = Field(description="The fine-tune itself (host CPU).")
+    wall_seconds: float = Field(description="Whole trial, pretraining cache load included.")
+
+
+def check_config(config: TrialConfig) -> None:
+    """Refuse impossible combinations before loading data or pretraining anything."""
+    spec = resolve_model(config.model)
+    method = get_method(config.method)
+    if config.task not in TASKS:
+        raise AdvisorError(f"unknown task '{config.task}'; choose one of: {', '.join(TASKS)}")
+    method.validate(build_model(spec, 2), spec.head, config.method_config())
+
+
+def run_trial(config: TrialConfig) -> TrialResult:
+    started = time.perf_counter()
+    check_config(config)
+    spec = resolve_model(config.model)
+    method = get_method(config.method)
+    task = load_task(config.task, config.dataset, config.resolution, config.corruption,
+                     config.severity)
+    source = source_model(spec, task, config.weights)
+
+    torch.manual_seed(config.seed)
+    model = copy.deepcopy(source.model)
+    if task.new_head:
+        replace_head(model, spec, task.target.num_classes)
+    accuracy_before = accuracy(model, task.target.test)
+
+    prepared = method.prepare(model, spec.head, config.method_config())
+    prepared.set_train_mode()
+    train_started = time.perf_counter()
+    steps = train_epochs(prepared.model, prepared.optimizer, task.target.train, config.epochs,
+                         config.batch_size, torch.Generator().manual_seed(config.seed))
+    if prepared.trains_norm_statistics:
+        recalibrate_batchnorm(prepared.model, task.target.train)
+    train_seconds = time.perf_counter() - train_started
+    accuracy_after = accuracy(prepared.model, task.target.test)
+
+    params = list(prepared.model.parameters())
+    return TrialResult(
+        config=config,
+        accuracy_before=accuracy_before,
+        accuracy_after=accuracy_after,
+        source_accuracy=source.source_accuracy,
+        params_total=sum(p.numel() for p in params),
+        params_trainable=sum(p.numel() for p in params if p.requires_grad),
+        steps=steps,
+        train_seconds=train_seconds,
+        wall_seconds=time.perf_counter() - started,
+    )

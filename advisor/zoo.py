@@ -1,0 +1,90 @@
+"""Model registry over torchvision builders: names, aliases, the head, and where weights come from.
+
+Weights (the model the device already runs, before the update):
+- ``builtin``: trained here on the task's source split from scratch, deterministic, cached;
+- ``imagenet``: torchvision's ImageNet weights through its weights API, then trained on the
+  source split (cached); offline and not cached in TORCH_HOME gives a clear error;
+- a file: a state dict of this architecture (any head size), used as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from torch import nn
+
+from advisor.errors import AdvisorError
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str  # torchvision builder name
+    aliases: tuple[str, ...]
+    family: Literal["depthwise-separable", "standard"]
+    head: str  # qualified name of the final nn.Linear
+    description: str
+
+
+MODELS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec("mobilenet_v2", ("mobilenetv2", "mnv2"), "depthwise-separable", "classifier.1",
+                  "MobileNetV2 (inverted residuals, 3.5M params)"),
+        ModelSpec("mobilenet_v3_small", ("mobilenetv3", "mobilenetv3-small", "mnv3s"),
+                  "depthwise-separable", "classifier.3", "MobileNetV3-Small (2.5M params)"),
+        ModelSpec("mobilenet_v3_large", ("mobilenetv3-large", "mnv3l"), "depthwise-separable",
+                  "classifier.3", "MobileNetV3-Large (5.5M params)"),
+        ModelSpec("efficientnet_b0", ("efficientnet", "efficientnetb0", "effnet-b0"),
+                  "depthwise-separable", "classifier.1", "EfficientNet-B0 (5.3M params)"),
+        ModelSpec("resnet18", ("r18",), "standard", "fc", "ResNet-18 (11.7M params)"),
+        ModelSpec("resnet50", ("r50",), "standard", "fc", "ResNet-50 (25.6M params)"),
+    )
+}
+_ALIASES = {alias: spec.name for spec in MODELS.values() for alias in (spec.name, *spec.aliases)}
+
+
+def resolve_model(name: str) -> ModelSpec:
+    key = name.strip().lower().replace(" ", "")
+    if key not in _ALIASES:
+        known = ", ".join(f"{s.name} ({'/'.join(s.aliases)})" for s in MODELS.values())
+        raise AdvisorError(f"unknown model '{name}'; choose one of: {known}")
+    return MODELS[_ALIASES[key]]
+
+
+def build_model(spec: ModelSpec, num_classes: int) -> nn.Module:
+    """A randomly initialised model (seed the RNG first for determinism)."""
+    from torchvision.models import get_model
+
+    return get_model(spec.name, weights=None, num_classes=num_classes)
+
+
+def get_head(model: nn.Module, spec: ModelSpec) -> nn.Linear:
+    head = model.get_submodule(spec.head)
+    assert isinstance(head, nn.Linear), f"{spec.name}: {spec.head} is not a Linear"
+    return head
+
+
+def replace_head(model: nn.Module, spec: ModelSpec, num_classes: int) -> nn.Linear:
+    """Swap the classifier for a freshly initialised one with ``num_classes`` outputs."""
+    old = get_head(model, spec)
+    new = nn.Linear(old.in_features, num_classes, bias=old.bias is not None)
+    parent_name, _, child = spec.head.rpartition(".")
+    parent = model.get_submodule(parent_name) if parent_name else model
+    setattr(parent, child, new)
+    return new
+
+
+def imagenet_state_dict(spec: ModelSpec) -> dict:
+    """ImageNet weights via torchvision's own API (its TORCH_HOME cache, or a download)."""
+    from torchvision.models import get_model_weights
+
+    weights = get_model_weights(spec.name).DEFAULT
+    try:
+        return weights.get_state_dict(progress=False, check_hash=True)
+    except OSError as exc:  # URLError is an OSError: offline and not in the cache
+        raise AdvisorError(
+            f"ImageNet weights for {spec.name} are not in torchvision's cache and could not be "
+            f"downloaded ({exc.__class__.__name__}); fetch them once online, or pass "
+            "--weights builtin or --weights FILE"
+        ) from None

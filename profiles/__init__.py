@@ -1,0 +1,1 @@
+"""The shipped device catalog: one TOML per device (installed as ``advisor.profiles``)."""

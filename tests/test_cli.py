@@ -1,0 +1,70 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from advisor.cli import main
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_devices_json_is_one_document(capsys):
+    code, out, _ = _run(capsys, "devices", "--json")
+    assert code == 0
+    ids = {d["id"] for d in json.loads(out)}
+    assert {"jetson-nano", "stm32f746", "esp32-s3"} <= ids
+
+
+def test_models_json_lists_aliases(capsys):
+    _code, out, _ = _run(capsys, "models", "--json")
+    models = {m["name"]: m for m in json.loads(out)}
+    assert "mobilenetv3" in models["mobilenet_v3_small"]["aliases"]
+
+
+def test_trial_json_reports_before_and_after(capsys):
+    code, out, _ = _run(capsys, "trial", "--model", "mobilenetv3", "--task", "unseen",
+                        "--method", "head", "--epochs", "1", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    for key in ("accuracy_before", "accuracy_after", "wall_seconds", "params_trainable",
+                "params_total"):
+        assert key in doc
+    assert 0 <= doc["accuracy_after"] <= 1
+
+
+@pytest.mark.parametrize("argv", [
+    ["trial", "--model", "vgg"],
+    ["trial", "--method", "lora", "--rank", "8", "--targets", "all"],
+    ["trial", "--rank", "0"],
+    ["trial", "--task", "rotate"],
+    ["trial", "--epochs", "many"],
+    ["nonsense"],
+])
+def test_user_errors_are_one_line_and_exit_2(capsys, argv):
+    with pytest.raises(SystemExit) as info:
+        raise SystemExit(main(argv))
+    _, err = capsys.readouterr()
+    assert info.value.code == 2
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_module_entry_point_runs_in_a_fresh_process():
+    """The installed entry point, end to end, in a fresh process."""
+    result = subprocess.run([sys.executable, "-m", "advisor.cli", "models", "--json"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and json.loads(result.stdout)
+
+
+def test_public_api_is_importable_and_lazy():
+    code = ("import sys, advisor; assert 'torch' not in sys.modules; "
+            "from advisor import run_trial, TrialConfig, DeviceProfile, Constraints, load_device; "
+            "print(load_device('jetson-nano').id)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "jetson-nano"

@@ -1,0 +1,34 @@
+import pytest
+
+from advisor.errors import AdvisorError, IncompatibleConfigError
+from advisor.trial import TrialConfig, run_trial
+
+
+def test_lora_trial_learns_unseen_classes():
+    result = run_trial(TrialConfig(model="mobilenetv3", task="unseen", method="lora", rank=4,
+                                   epochs=2))
+    assert result.config.model == "mobilenet_v3_small"  # alias resolved
+    assert result.source_accuracy >= 0.95  # the shared cached pretrained checkpoint
+    assert result.accuracy_before < 0.4  # a fresh head on 5 unseen classes: near chance
+    assert result.accuracy_after > result.accuracy_before + 0.3
+    assert 0 < result.params_trainable < result.params_total
+    assert result.steps == 2 * -(-359 // 32)
+
+
+def test_bias_trial_recovers_from_shift():
+    result = run_trial(TrialConfig(model="mobilenetv3", task="shift", method="bias", epochs=3))
+    assert result.accuracy_before < result.source_accuracy - 0.05  # the shift hurts
+    assert result.accuracy_after > result.accuracy_before
+
+
+def test_config_defaults_are_canonical():
+    config = TrialConfig(model="r18", method="lora")
+    assert config.rank == 8 and config.lr == 5e-3 and config.model == "resnet18"
+    assert TrialConfig(method="head").rank is None
+
+
+def test_impossible_config_is_refused_before_training():
+    with pytest.raises(IncompatibleConfigError):
+        run_trial(TrialConfig(method="lora", rank=3, targets="all"))
+    with pytest.raises(AdvisorError, match="unknown method"):
+        run_trial(TrialConfig(method="prompt"))
