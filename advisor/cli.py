@@ -85,6 +85,41 @@ def _cmd_trial(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_profile(args: argparse.Namespace) -> int:
+    from advisor.cost import profile_config
+    from advisor.report import emit_json, human_bytes, human_count, table
+    from advisor.trial import check_config
+
+    if args.batch_size < 1 or not 8 <= args.resolution <= 512 or args.num_classes < 2:
+        raise AdvisorError("need --batch-size >= 1, --resolution 8..512, --num-classes >= 2")
+    config = _trial_config(args)  # validates and resolves model, method, rank, targets
+    check_config(config)
+    report = profile_config(config.model, config.method, config.rank, config.targets,
+                            args.batch_size, args.resolution, args.num_classes,
+                            fake=not args.real)
+    if args.json:
+        emit_json(report)
+        return 0
+    f, m = report.flops, report.memory
+    rank = f" rank {report.rank}" if report.rank is not None else ""
+    table(f"One training step: {report.method}{rank} ({report.targets}) on {report.model}, "
+          f"batch {report.batch_size} at {report.resolution} px ({report.mode} tensors, "
+          f"{report.seconds:.1f} s)", ["cost", "value"],
+          [["FLOPs forward / backward / optimizer",
+            f"{human_count(f.forward)} / {human_count(f.backward)} / {human_count(f.optimizer)}"],
+           ["FLOPs total", human_count(f.total, "FLOP")],
+           ["peak memory (true simultaneous)", human_bytes(m.peak_bytes)],
+           ["  at the peak: params / buffers / grads",
+            f"{human_bytes(m.params)} / {human_bytes(m.buffers)} / {human_bytes(m.grads)}"],
+           ["  at the peak: optimizer / activations / temp",
+            f"{human_bytes(m.optimizer)} / {human_bytes(m.activations)} / {human_bytes(m.temp)}"],
+           ["sum of category maxima (study's bound)", human_bytes(m.sum_of_category_maxima)],
+           ["parameters trainable / total",
+            f"{report.params.trainable:,} / {report.params.total:,}"],
+           ["storage to flash (safetensors)", human_bytes(report.storage_bytes)]])
+    return 0
+
+
 def _add_trial_arguments(p: argparse.ArgumentParser) -> None:
     from advisor.methods import METHODS, TARGET_POLICIES
     from advisor.tasks import TASKS
@@ -107,6 +142,8 @@ def _add_trial_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from advisor.methods import METHODS, TARGET_POLICIES
+
     parser = _Parser(prog="advisor", description=(
         "Which parameter-efficient fine-tuning method fits your edge device?"))
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -121,6 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
     command("models", _cmd_models, "list the model zoo and its aliases")
     _add_trial_arguments(command("trial", _cmd_trial,
                                  "run one short real fine-tune and report accuracy before/after"))
+    p = command("profile", _cmd_profile,
+                "exact FLOPs, peak memory and storage of one training step (no data needed)")
+    p.add_argument("--model", default="mobilenet_v3_small", help="name or alias")
+    p.add_argument("--method", choices=list(METHODS), default="lora")
+    p.add_argument("--rank", type=int, help="adapter / projection rank (default 8)")
+    p.add_argument("--targets", choices=list(TARGET_POLICIES), default="no-depthwise")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--resolution", type=int, default=224)
+    p.add_argument("--num-classes", type=int, default=5, help="head size (default 5)")
+    p.add_argument("--real", action="store_true",
+                   help="run a real step instead of fake tensors (same numbers, real memory)")
     return parser
 
 

@@ -75,12 +75,20 @@ class Method(ABC):
         params = [p for p in model.parameters() if p.requires_grad]
         return torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
 
-    def prepare(self, model: nn.Module, head: str, config: MethodConfig) -> Prepared:
+    def select(self, model: nn.Module, head: str, config: MethodConfig) -> nn.Module:
+        """Validate, then set what trains (inserting adapters if any); returns the model."""
         self.validate(model, head, config)
-        model = self._select_trainable(model, head, config)
+        return self._select_trainable(model, head, config)
+
+    def attach_optimizer(self, model: nn.Module, head: str, config: MethodConfig) -> Prepared:
+        """Separate from ``select`` so the cost profiler can materialise a meta-device model
+        (as fake tensors) in between: the optimizer must hold the final parameters."""
         lr = config.lr if config.lr is not None else self.default_lr
-        optimizer = self._optimizer(model, head, config, lr)
-        return Prepared(model, optimizer, self.trains_norm_statistics)
+        return Prepared(model, self._optimizer(model, head, config, lr),
+                        self.trains_norm_statistics)
+
+    def prepare(self, model: nn.Module, head: str, config: MethodConfig) -> Prepared:
+        return self.attach_optimizer(self.select(model, head, config), head, config)
 
 
 def freeze_all_but(model: nn.Module, keep: set[str]) -> nn.Module:
