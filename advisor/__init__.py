@@ -21,6 +21,8 @@ _EXPORTS = {
     "load_task": "advisor.tasks",
     "METHODS": "advisor.methods",
     "MethodConfig": "advisor.methods",
+    "CostReport": "advisor.cost",
+    "profile_config": "advisor.cost",
     "TrialConfig": "advisor.trial",
     "TrialResult": "advisor.trial",
     "run_trial": "advisor.trial",

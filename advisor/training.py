@@ -81,15 +81,23 @@ def recalibrate_batchnorm(model: nn.Module, data: ImageSet, batch_size: int = 12
 def train_epochs(model: nn.Module, optimizer: torch.optim.Optimizer, data: ImageSet, epochs: int,
                  batch_size: int, generator: torch.Generator, augment: bool = False,
                  scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
-                 on_step: Callable[[int], None] | None = None) -> int:
-    """Plain cross-entropy training; returns the number of optimizer steps taken."""
+                 on_step: Callable[[int], None] | None = None,
+                 step_fn: Callable[[int, torch.Tensor, torch.Tensor], None] | None = None) -> int:
+    """Plain cross-entropy training; returns the number of optimizer steps taken.
+
+    ``step_fn(index, x, y)``, if given, performs step ``index`` (1-based) itself: the trial
+    uses it to profile its own steps.
+    """
     loss_fn = nn.CrossEntropyLoss()
     steps = 0
     for _ in range(epochs):
         for x, y in batches(data, batch_size, generator, augment):
-            optimizer.zero_grad(set_to_none=True)
-            loss_fn(model(x), y).backward()
-            optimizer.step()
+            if step_fn is not None:
+                step_fn(steps + 1, x, y)
+            else:
+                optimizer.zero_grad(set_to_none=True)
+                loss_fn(model(x), y).backward()
+                optimizer.step()
             if scheduler is not None:
                 scheduler.step()
             steps += 1

@@ -68,3 +68,22 @@ def test_public_api_is_importable_and_lazy():
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "jetson-nano"
+
+
+def test_profile_json_has_the_contract_keys(capsys):
+    code, out, _ = _run(capsys, "profile", "--model", "mobilenetv3", "--method", "lora",
+                        "--rank", "4", "--targets", "pointwise", "--batch-size", "2",
+                        "--resolution", "32", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert set(doc["flops"]) >= {"forward", "backward", "optimizer", "total"}
+    assert set(doc["memory"]) >= {"peak_bytes", "params", "buffers", "grads", "optimizer",
+                                  "activations", "temp"}
+    assert set(doc["params"]) == {"total", "trainable"} and doc["storage_bytes"] > 0
+    assert doc["flops"]["total"] == sum(doc["flops"][k] for k in ("forward", "backward",
+                                                                  "optimizer"))
+
+
+def test_profile_refuses_impossible_combination(capsys):
+    code, _, err = _run(capsys, "profile", "--method", "lora", "--rank", "8", "--targets", "all")
+    assert code == 2 and "no-depthwise" in err

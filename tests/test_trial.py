@@ -32,3 +32,19 @@ def test_impossible_config_is_refused_before_training():
         run_trial(TrialConfig(method="lora", rank=3, targets="all"))
     with pytest.raises(AdvisorError, match="unknown method"):
         run_trial(TrialConfig(method="prompt"))
+
+
+def test_trial_measures_the_cost_of_its_own_steps():
+    from advisor.cost import profile_config
+
+    config = TrialConfig(model="mobilenetv3", task="unseen", method="lora", rank=4, epochs=1)
+    result = run_trial(config)
+    cost = result.cost
+    assert cost is not None and cost.batch_size == 32 and cost.resolution == 32
+    # The trial's real steps cost exactly what the fake-tensor profiler predicts.
+    predicted = profile_config("mobilenet_v3_small", "lora", 4, "no-depthwise", batch_size=32,
+                               resolution=32, num_classes=5)
+    assert cost.flops == predicted.flops
+    assert cost.memory.peak_bytes == predicted.memory.peak_bytes
+    assert cost.storage_bytes == predicted.storage_bytes
+    assert run_trial(config, profile=False).cost is None

@@ -81,26 +81,75 @@ def _optimizer_state_tensors(optimizer: torch.optim.Optimizer) -> list[torch.Ten
     return tensors
 
 
-def _one_step(prepared: Prepared, batch_size: int, resolution: int, num_classes: int,
-              counter: FlopCounter, tracker: MemoryTracker | None = None) -> None:
+def training_step(prepared: Prepared, x: torch.Tensor, y: torch.Tensor,
+                  counter: FlopCounter | None = None,
+                  tracker: MemoryTracker | None = None) -> None:
+    """zero_grad, forward, backward, optimizer step; phases reported to ``counter``."""
     optimizer = prepared.optimizer
     optimizer.zero_grad(set_to_none=True)
-    x = torch.randn(batch_size, 3, resolution, resolution)
-    y = torch.randint(0, num_classes, (batch_size,))
 
     def pack(t: torch.Tensor) -> torch.Tensor:
         if tracker is not None:
             tracker.reclassify(t, "activations")
         return t
 
-    counter.phase = "forward"
+    def phase(name: str) -> None:
+        if counter is not None:
+            counter.phase = name
+
+    phase("forward")
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         loss = nn.functional.cross_entropy(prepared.model(x), y)
-    counter.phase = "backward"
+    phase("backward")
     loss.backward()
     del loss
-    counter.phase = "optimizer"
+    phase("optimizer")
     optimizer.step()
+
+
+def counted_step(prepared: Prepared, x: torch.Tensor, y: torch.Tensor) -> FlopCounter:
+    counter = FlopCounter()
+    with counter:
+        training_step(prepared, x, y, counter)
+    return counter
+
+
+def profiled_step(prepared: Prepared, x: torch.Tensor,
+                  y: torch.Tensor) -> tuple[FlopCounter, MemoryTracker]:
+    """One step with FLOPs counted and every live storage tracked (params, buffers, existing
+    grads and optimizer state are registered first, so the peak includes them)."""
+    tracker, counter = MemoryTracker(), FlopCounter()
+    params = list(prepared.model.parameters())
+    hooks = [p.register_post_accumulate_grad_hook(lambda p: tracker.track(p.grad, "grads"))
+             for p in params if p.requires_grad]
+    try:
+        with tracker:
+            tracker.track_all(params, "params")
+            tracker.track_all(prepared.model.buffers(), "buffers")
+            tracker.track_all((p.grad for p in params if p.grad is not None), "grads")
+            tracker.track_all(_optimizer_state_tensors(prepared.optimizer), "optimizer")
+            tracker.track_all((x, y), "temp")
+            with counter:
+                training_step(prepared, x, y, counter, tracker)
+    finally:
+        for h in hooks:
+            h.remove()
+    return counter, tracker
+
+
+def summarize(warm: FlopCounter, counter: FlopCounter,
+              tracker: MemoryTracker) -> tuple[Flops, Memory]:
+    """Per-step FLOPs (GaLore's SVD, seen in the first step, amortised) and the peak."""
+    from advisor.methods.galore import UPDATE_PROJ_GAP
+
+    svd = warm.svd_flops
+    optimizer_flops = counter.flops["optimizer"] - counter.svd_flops + svd // UPDATE_PROJ_GAP
+    flops = Flops(forward=counter.flops["forward"], backward=counter.flops["backward"],
+                  optimizer=optimizer_flops, svd_per_refresh=svd,
+                  total=counter.flops["forward"] + counter.flops["backward"] + optimizer_flops)
+    memory = Memory(peak_bytes=tracker.peak_bytes, **tracker.peak_breakdown,
+                    sum_of_category_maxima=tracker.sum_of_category_maxima())
+    return flops, memory
 
 
 def measure_step(prepared: Prepared, batch_size: int, resolution: int,
@@ -111,24 +160,13 @@ def measure_step(prepared: Prepared, batch_size: int, resolution: int,
     did not exist yet, at the same moment of later steps it does.
     """
     prepared.set_train_mode()
-    warm = FlopCounter()
-    with warm:
-        _one_step(prepared, batch_size, resolution, num_classes, warm)
-    tracker, counter = MemoryTracker(), FlopCounter()
-    params = [p for p in prepared.model.parameters()]
-    hooks = [p.register_post_accumulate_grad_hook(lambda p: tracker.track(p.grad, "grads"))
-             for p in params if p.requires_grad]
-    try:
-        with tracker:
-            tracker.track_all(params, "params")
-            tracker.track_all(prepared.model.buffers(), "buffers")
-            tracker.track_all((p.grad for p in params if p.grad is not None), "grads")
-            tracker.track_all(_optimizer_state_tensors(prepared.optimizer), "optimizer")
-            with counter:
-                _one_step(prepared, batch_size, resolution, num_classes, counter, tracker)
-    finally:
-        for h in hooks:
-            h.remove()
+
+    def batch() -> tuple[torch.Tensor, torch.Tensor]:
+        return (torch.randn(batch_size, 3, resolution, resolution),
+                torch.randint(0, num_classes, (batch_size,)))
+
+    warm = counted_step(prepared, *batch())
+    counter, tracker = profiled_step(prepared, *batch())
     return warm, counter, tracker
 
 
@@ -137,8 +175,6 @@ def profile_config(model: str, method: str, rank: int | None = None,
                    num_classes: int = DEFAULT_NUM_CLASSES, fake: bool = True,
                    seed: int = 0) -> CostReport:
     """FLOPs, peak memory with breakdown, parameters and storage of one training step."""
-    from advisor.methods.galore import UPDATE_PROJ_GAP
-
     started = time.perf_counter()
     spec = resolve_model(model)
     m = get_method(method)
@@ -159,13 +195,7 @@ def profile_config(model: str, method: str, rank: int | None = None,
         warm, counter, tracker = measure_step(prepared, batch_size, resolution, num_classes)
         state = update_state(prepared.model, prepared.trains_norm_statistics)
         all_params = list(prepared.model.parameters())
-    svd = warm.svd_flops
-    optimizer_flops = counter.flops["optimizer"] - counter.svd_flops + svd // UPDATE_PROJ_GAP
-    flops = Flops(forward=counter.flops["forward"], backward=counter.flops["backward"],
-                  optimizer=optimizer_flops, svd_per_refresh=svd,
-                  total=counter.flops["forward"] + counter.flops["backward"] + optimizer_flops)
-    memory = Memory(peak_bytes=tracker.peak_bytes, **tracker.peak_breakdown,
-                    sum_of_category_maxima=tracker.sum_of_category_maxima())
+    flops, memory = summarize(warm, counter, tracker)
     return CostReport(
         model=spec.name, method=method, rank=rank, targets=targets, batch_size=batch_size,
         resolution=resolution, num_classes=num_classes, flops=flops, memory=memory,
