@@ -69,6 +69,17 @@ class DeviceProfile(BaseModel):
     storage: ByteSize = Field(description="Flash / disk the updated model must be written to.")
     memory_bandwidth_gbps: PositiveFloat | None = Field(default=None, description="GB/s.")
     compute: ComputeSpec
+    batch_size: int = Field(default=32, ge=1, le=4096,
+                            description="Typical update batch size on this device.")
+    resolution: int = Field(default=224, ge=8, le=512,
+                            description="Input resolution the deployed model runs at.")
+    frozen_weights_in_flash: bool = Field(
+        default=False, description="Frozen weights are read from flash, not held in RAM "
+                                   "(microcontrollers, as in MCUNetV3's Tiny Training Engine).")
+    runtime_overhead: float = Field(
+        default=1.2, ge=1.0, le=3.0,
+        description="RAM needed per byte of live tensor peak: allocator slack and runtime "
+                    "scratch (benchmarks/memory_vs_reality.py measures it for PyTorch on CPU).")
     sources: list[str] = Field(min_length=1, description="URLs or citations for the figures.")
     notes: str = ""
 

@@ -1,5 +1,17 @@
-"""Exact cost of a training step: FLOPs by phase, true peak memory by category, storage."""
+"""Exact cost of a training step: FLOPs by phase, true peak memory by category, storage.
 
-from advisor.cost.step import CostReport, profile_config
+Lazy exports: the report models import without torch, the profiler loads it on first use.
+"""
 
-__all__ = ["CostReport", "profile_config"]
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {"CostReport": "advisor.cost.report", "profile_config": "advisor.cost.step",
+            "profile_batch_scaled": "advisor.cost.step"}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(name)

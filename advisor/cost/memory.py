@@ -32,6 +32,7 @@ class MemoryTracker(TorchDispatchMode):
         self.category_max = dict.fromkeys(CATEGORIES, 0)
         self.peak_bytes = 0
         self.peak_breakdown = dict.fromkeys(CATEGORIES, 0)
+        self.timeline: list[tuple[int, ...]] = []  # per-category totals after each growth
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def _freed(self, key: int, _ref) -> None:
@@ -40,6 +41,7 @@ class MemoryTracker(TorchDispatchMode):
             self.current[entry[1]] -= entry[0]
 
     def _update_peak(self) -> None:
+        self.timeline.append(tuple(self.current[c] for c in CATEGORIES))
         total = sum(self.current.values())
         for c in CATEGORIES:
             self.category_max[c] = max(self.category_max[c], self.current[c])

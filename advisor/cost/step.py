@@ -11,62 +11,17 @@ import time
 from contextlib import nullcontext
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 from torch._subclasses.fake_tensor import FakeTensorMode
 
 from advisor.cost.flops import FlopCounter
 from advisor.cost.memory import MemoryTracker
+from advisor.cost.report import CostReport, Flops, Memory, Params
 from advisor.cost.storage import safetensors_bytes, update_state
 from advisor.methods import MethodConfig, Prepared, get_method
 from advisor.zoo import build_model, resolve_model
 
 DEFAULT_NUM_CLASSES = 5  # the built-in tasks' target classes
-
-
-class Flops(BaseModel):
-    forward: int
-    backward: int
-    optimizer: int = Field(description="Optimizer arithmetic, GaLore's SVD amortised over its "
-                                       "refresh interval.")
-    total: int
-    svd_per_refresh: int = Field(0, description="GaLore: FLOPs of one projection refresh.")
-
-
-class Memory(BaseModel):
-    peak_bytes: int = Field(description="True simultaneous peak of live tensor memory.")
-    params: int
-    buffers: int
-    grads: int
-    optimizer: int
-    activations: int
-    temp: int
-    sum_of_category_maxima: int = Field(description="The study's profiler's 'peak': an upper "
-                                                    "bound, for comparison.")
-
-
-class Params(BaseModel):
-    total: int
-    trainable: int
-
-
-class CostReport(BaseModel):
-    model_config = ConfigDict(protected_namespaces=())
-
-    model: str
-    method: str
-    rank: int | None
-    targets: str
-    batch_size: int
-    resolution: int
-    num_classes: int
-    flops: Flops
-    memory: Memory
-    params: Params
-    storage_bytes: int = Field(description="The updated state as a safetensors file.")
-    mode: str = Field(description="'fake' (no data, no compute) or 'real'.")
-    seconds: float
-    uncounted_ops: list[str] = Field(default_factory=list)
 
 
 def _optimizer_state_tensors(optimizer: torch.optim.Optimizer) -> list[torch.Tensor]:
@@ -175,6 +130,26 @@ def profile_config(model: str, method: str, rank: int | None = None,
                    num_classes: int = DEFAULT_NUM_CLASSES, fake: bool = True,
                    seed: int = 0) -> CostReport:
     """FLOPs, peak memory with breakdown, parameters and storage of one training step."""
+    return _profile(model, method, rank, targets, batch_size, resolution, num_classes, fake,
+                    seed)[0]
+
+
+def profile_batch_scaled(model: str, method: str, rank: int | None = None,
+                         targets: str = "no-depthwise", resolution: int = 224,
+                         num_classes: int = DEFAULT_NUM_CLASSES):
+    """Exact cost at every batch size from two fake profiles (see cost/scaling.py)."""
+    from advisor.cost.scaling import PROFILED_BATCHES, BatchScaledCost
+
+    a, line_a = _profile(model, method, rank, targets, PROFILED_BATCHES[0], resolution,
+                         num_classes)
+    b, line_b = _profile(model, method, rank, targets, PROFILED_BATCHES[1], resolution,
+                         num_classes)
+    return BatchScaledCost.from_profiles(a, b, line_a, line_b)
+
+
+def _profile(model: str, method: str, rank: int | None, targets: str, batch_size: int,
+             resolution: int, num_classes: int, fake: bool = True,
+             seed: int = 0) -> tuple[CostReport, list[tuple[int, ...]]]:
     started = time.perf_counter()
     spec = resolve_model(model)
     m = get_method(method)
@@ -203,4 +178,4 @@ def profile_config(model: str, method: str, rank: int | None = None,
                       trainable=sum(p.numel() for p in all_params if p.requires_grad)),
         storage_bytes=safetensors_bytes(state), mode="fake" if fake else "real",
         seconds=time.perf_counter() - started,
-        uncounted_ops=sorted(set(warm.unknown_ops) | set(counter.unknown_ops)))
+        uncounted_ops=sorted(set(warm.unknown_ops) | set(counter.unknown_ops))), tracker.timeline

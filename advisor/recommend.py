@@ -1,0 +1,246 @@
+"""Constraints + device profile + study -> a ranked, explained recommendation.
+
+Accuracy comes from the study (through the surrogate, with its measured error); cost comes from
+the exact profiler at the device's batch size and resolution; the device only decides
+feasibility and the estimated update time. So a new device never needs new trials.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel, Field
+
+from advisor.costcache import costs
+from advisor.devices import Constraints, DeviceProfile, load_device
+from advisor.errors import AdvisorError
+from advisor.methods import METHODS
+from advisor.report import human_bytes
+from advisor.search import DEFAULT_TRIALS, TRIAL_EPOCHS, completed_results, open_study, search
+from advisor.space import Config, grid
+from advisor.surrogate import AccuracySurrogate
+from advisor.tasks import TASKS
+from advisor.zoo import build_model, resolve_model
+
+BYTES_PER_PARAM = 4  # float32 training
+
+
+class Option(BaseModel):
+    """One configuration, evaluated for one device."""
+
+    method: str
+    rank: int | None
+    targets: str
+    lr: float
+    epochs: int
+    batch_size: int
+    resolution: int
+    predicted_accuracy: float
+    accuracy_error: float = Field(description="The surrogate's cross-validated MAE.")
+    best_trial_accuracy: float | None = Field(None, description="If tried: best measured.")
+    peak_bytes: int
+    memory_breakdown: dict[str, int]
+    required_ram_bytes: int = Field(description="peak x runtime overhead, minus frozen weights "
+                                                "kept in flash where the device does that.")
+    flops_per_step: int
+    flops_breakdown: dict[str, int]
+    steps: int
+    update_seconds: float = Field(description="ESTIMATE: FLOPs / the device's sustained rate.")
+    storage_bytes: int
+    params_trainable: int
+    feasible: bool
+    violations: list[str]
+    slack: dict[str, float] = Field(description="Limit minus need, per constraint (>= 0 fits).")
+    reason: str = ""
+
+    @property
+    def config(self) -> Config:
+        return Config(self.method, self.rank, self.targets)
+
+    @property
+    def label(self) -> str:
+        return self.config.label
+
+
+class Recommendation(BaseModel):
+    device: str
+    device_name: str
+    model: str
+    task: str
+    study: str
+    trials: int
+    surrogate_error: float
+    samples: int
+    constraints: Constraints
+    recommendation: Option | None
+    alternatives: list[Option]
+    suggestion: str | None = None
+    notes: list[str]
+
+
+def _valid_configs(model: str) -> list[Config]:
+    spec = resolve_model(model)
+    import torch
+
+    with torch.device("meta"):
+        net = build_model(spec, 2)
+    valid = []
+    for c in grid():
+        try:
+            METHODS[c.method].validate(net, spec.head, _method_config(c))
+        except AdvisorError:
+            continue
+        valid.append(c)
+    return valid
+
+
+def _method_config(c: Config):
+    from advisor.methods import MethodConfig
+
+    return MethodConfig(c.method, c.rank, c.targets)
+
+
+def _evaluate(config: Config, cost, device: DeviceProfile, limits: Constraints,
+              surrogate: AccuracySurrogate, epochs: int, samples: int) -> Option:
+    accuracy, lr_scale = surrogate.best_lr_scale(config)
+    tried = surrogate.tried.get(config)
+    frozen = (cost.params.total - cost.params.trainable) * BYTES_PER_PARAM
+    required = cost.memory.peak_bytes * device.runtime_overhead
+    if device.frozen_weights_in_flash:
+        required -= frozen * device.runtime_overhead
+    steps = epochs * math.ceil(samples / cost.batch_size)
+    seconds = cost.flops.total * steps / device.training_flops_per_second()
+    flash_need = cost.storage_bytes + (frozen if device.frozen_weights_in_flash else 0)
+    ram_limit = min(device.usable_ram, limits.max_memory or device.usable_ram)
+    storage_limit = min(device.storage, limits.max_storage or device.storage)
+    slack = {"memory_bytes": ram_limit - required, "storage_bytes": storage_limit - flash_need}
+    violations = []
+    if required > ram_limit:
+        which = "device allows" if ram_limit == device.usable_ram else "--max-memory is"
+        violations.append(f"needs {human_bytes(required)} RAM, {which} {human_bytes(ram_limit)}")
+    if flash_need > storage_limit:
+        violations.append(f"needs {human_bytes(flash_need)} of flash, limit "
+                          f"{human_bytes(storage_limit)}")
+    if limits.max_update_time is not None:
+        slack["update_seconds"] = limits.max_update_time - seconds
+        if seconds > limits.max_update_time:
+            violations.append(f"takes ~{seconds:.0f} s, --max-update-time is "
+                              f"{limits.max_update_time:.0f} s")
+    if limits.min_accuracy is not None:
+        slack["accuracy"] = accuracy - limits.min_accuracy
+        if accuracy < limits.min_accuracy:
+            violations.append(f"predicts {accuracy:.1%} accuracy, --min-accuracy is "
+                              f"{limits.min_accuracy:.1%}")
+    return Option(
+        method=config.method, rank=config.rank, targets=config.targets,
+        lr=METHODS[config.method].default_lr * lr_scale, epochs=epochs,
+        batch_size=cost.batch_size, resolution=cost.resolution,
+        predicted_accuracy=accuracy, accuracy_error=surrogate.cv_mae,
+        best_trial_accuracy=tried[0] if tried else None,
+        peak_bytes=cost.memory.peak_bytes,
+        memory_breakdown=cost.memory.model_dump(exclude={"peak_bytes", "sum_of_category_maxima"}),
+        required_ram_bytes=int(required), flops_per_step=cost.flops.total,
+        flops_breakdown=cost.flops.model_dump(exclude={"total"}), steps=steps,
+        update_seconds=seconds, storage_bytes=cost.storage_bytes,
+        params_trainable=cost.params.trainable, feasible=not violations,
+        violations=violations, slack=slack)
+
+
+def _suggest(model: str, options: list[Option], device: DeviceProfile, limits: Constraints,
+             surrogate: AccuracySurrogate, epochs: int, samples: int, num_classes: int,
+             batch_size: int, resolution: int) -> str:
+    """The smallest change that makes something feasible: batch, then resolution."""
+    lightest = min(options, key=lambda o: o.required_ram_bytes)
+    if any("RAM" in v for v in lightest.violations):
+        trials = [(b, resolution) for b in (batch_size // 2, batch_size // 4, 1) if b >= 1]
+        trials += [(1, r) for r in (resolution * 3 // 4, resolution // 2, resolution // 4)
+                    if r >= 32]
+        seen = set()
+        for b, r in trials:
+            if (b, r) in seen or (b, r) == (batch_size, resolution):
+                continue
+            seen.add((b, r))
+            cost = costs(model, [lightest.config], b, r, num_classes)[lightest.config]
+            option = _evaluate(lightest.config, cost, device, limits, surrogate, epochs, samples)
+            if option.feasible:
+                return (f"{lightest.label} fits with --batch-size {b} --resolution {r} "
+                        f"(needs {human_bytes(option.required_ram_bytes)})")
+        return (f"even {lightest.label} at batch 1 does not fit: choose a smaller model or a "
+                "device with more memory")
+    best = max(options, key=lambda o: o.predicted_accuracy)
+    return f"closest: {best.label}: {'; '.join(best.violations)}; relax that limit"
+
+
+def recommend(device: str | DeviceProfile = "jetson-nano", model: str = "mobilenet_v3_small",
+              task: str = "unseen", constraints: Constraints | None = None,
+              batch_size: int | None = None, resolution: int | None = None,
+              samples: int | None = None, storage: str | None = None,
+              study: str | None = None, trials: int = DEFAULT_TRIALS,
+              epochs: int = TRIAL_EPOCHS) -> Recommendation:
+    """The best configuration that fits, with its costs, slack and the runners-up.
+
+    Runs a study first if (model, task) has none (a few minutes, shown with a progress bar).
+    """
+    from advisor import progress
+
+    profile = load_device(device)
+    limits = constraints or Constraints()
+    spec = resolve_model(model)
+    if task not in TASKS:
+        raise AdvisorError(f"unknown task '{task}'; choose one of: {', '.join(TASKS)}")
+    batch_size = batch_size or profile.batch_size
+    resolution = resolution or profile.resolution
+    if batch_size < 1 or not 8 <= resolution <= 512:
+        raise AdvisorError("need --batch-size >= 1 and --resolution 8..512")
+    opened = open_study(spec.name, task, storage, study)
+    results = completed_results(opened)
+    if len(results) < trials // 2:
+        progress.note(f"no study for {spec.name} on '{task}' yet: running {trials} short trials "
+                      f"(stored in {storage or 'the cache'}; later calls reuse them)")
+        opened = search(spec.name, task, trials - len(results), storage, study)
+        results = completed_results(opened)
+    surrogate = AccuracySurrogate().fit(results)
+    from advisor.tasks import load_task
+
+    data = load_task(task, resolution=32)
+    samples = samples or len(data.target.train)
+    num_classes = data.target.num_classes
+    candidates = _valid_configs(spec.name)
+    exact = costs(spec.name, candidates, batch_size, resolution, num_classes)
+    options = [_evaluate(c, exact[c], profile, limits, surrogate, epochs, samples)
+               for c in candidates]
+    ranked = sorted(options, key=lambda o: (not o.feasible, -o.predicted_accuracy,
+                                            o.required_ram_bytes))
+    chosen = ranked[0] if ranked[0].feasible else None
+    alternatives = []
+    for method in METHODS:
+        best = next((o for o in ranked if o.method == method and o is not chosen), None)
+        if best is None:
+            continue
+        if not best.feasible:
+            best.reason = "; ".join(best.violations)
+        elif chosen is not None:
+            gap = chosen.predicted_accuracy - best.predicted_accuracy
+            best.reason = (f"predicted accuracy {best.predicted_accuracy:.1%}, "
+                           f"{gap:.1%} below the choice" if gap > 0 else
+                           f"as accurate, needs more memory "
+                           f"({human_bytes(best.required_ram_bytes)})")
+        alternatives.append(best)
+    suggestion = None if chosen else _suggest(spec.name, options, profile, limits, surrogate,
+                                              epochs, samples, num_classes, batch_size,
+                                              resolution)
+    notes = [
+        f"accuracy: random-forest surrogate over {surrogate.n_trials} trials of the built-in "
+        f"'{task}' task at 32 px ({epochs} epochs); cross-validated error +-{surrogate.cv_mae:.1%}",
+        f"memory, FLOPs, storage: exact, one training step on fake tensors at batch "
+        f"{batch_size}, {resolution} px; RAM need = peak x {profile.runtime_overhead} runtime "
+        "overhead" + (", frozen weights read from flash" if profile.frozen_weights_in_flash
+                      else ""),
+        f"update time: ESTIMATE, {samples} samples x {epochs} epochs at "
+        f"{profile.compute.training_gflops:g} GFLOP/s ({profile.compute.training_gflops_basis})",
+    ]
+    return Recommendation(
+        device=profile.id, device_name=profile.name, model=spec.name, task=task,
+        study=opened.study_name, trials=surrogate.n_trials, surrogate_error=surrogate.cv_mae,
+        samples=samples, constraints=limits, recommendation=chosen, alternatives=alternatives,
+        suggestion=suggestion, notes=notes)

@@ -1,0 +1,111 @@
+"""The Optuna study: short real trials over method, rank, target layers and learning rate.
+
+Objectives: maximise target accuracy and minimise the trial's measured peak memory, so the
+study spreads its trials along the accuracy/memory front, which is what devices of different
+sizes need (a pruner would not apply: pruners are single-objective). A combination the method
+refuses (e.g. LoRA rank not divisible by the groups of a depthwise conv) costs no training: it
+is marked infeasible through Optuna's constraints, so TPE learns to avoid it. A trial that
+crashes is recorded as failed and the study goes on.
+
+Storage: an SQLite file in advisor's cache by default; any Optuna storage URL otherwise
+(PostgreSQL for many workers).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import optuna
+
+from advisor.errors import AdvisorError, IncompatibleConfigError
+from advisor.methods import METHODS
+from advisor.paths import cache_dir
+from advisor.space import RANKS, TARGETS, canonical
+from advisor.trial import TrialConfig, check_config, run_trial
+from advisor.zoo import resolve_model
+
+DEFAULT_TRIALS = 24
+TRIAL_EPOCHS = 4
+
+
+def default_storage() -> str:
+    return f"sqlite:///{cache_dir() / 'studies.db'}"
+
+
+def study_name(model: str, task: str, dataset: str = "digits", epochs: int = TRIAL_EPOCHS) -> str:
+    return f"{resolve_model(model).name}:{task}:{dataset}:e{epochs}"
+
+
+def open_study(model: str, task: str, storage: str | None = None, name: str | None = None,
+               dataset: str = "digits", epochs: int = TRIAL_EPOCHS, seed: int = 0,
+               create: bool = True) -> optuna.Study:
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = storage or default_storage()
+    name = name or study_name(model, task, dataset, epochs)
+    with warnings.catch_warnings():  # group=True is flagged experimental; it is what we want
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True,
+                                             n_startup_trials=8)
+    try:
+        if not create:
+            return optuna.load_study(study_name=name, storage=storage, sampler=sampler)
+        study = optuna.create_study(study_name=name, storage=storage, sampler=sampler,
+                                    directions=["maximize", "minimize"], load_if_exists=True)
+    except KeyError:
+        raise AdvisorError(f"no study '{name}' in {storage}; run 'advisor search' first") from None
+    except (ValueError, ImportError, optuna.exceptions.StorageInternalError) as exc:
+        raise AdvisorError(f"cannot open study storage '{storage}': {exc}") from None
+    study.set_user_attr("model", resolve_model(model).name)
+    study.set_user_attr("task", task)
+    study.set_user_attr("dataset", dataset)
+    study.set_user_attr("epochs", epochs)
+    return study
+
+
+def objective(study_attrs: dict, trial: optuna.Trial) -> tuple[float, float]:
+    method = trial.suggest_categorical("method", list(METHODS))
+    m = METHODS[method]
+    # Ranks on a log scale: powers of two, as in the candidate grid.
+    rank = 2 ** trial.suggest_int("log2_rank", 0, len(RANKS) - 1) if m.uses_rank else None
+    targets = trial.suggest_categorical("targets", list(TARGETS)) if m.uses_targets else None
+    lr = m.default_lr * trial.suggest_float("lr_scale", 1 / 3, 3.0, log=True)
+    config = canonical(method, rank, targets)
+    trial_config = TrialConfig(model=study_attrs["model"], task=study_attrs["task"],
+                               dataset=study_attrs["dataset"], epochs=study_attrs["epochs"],
+                               method=config.method, rank=config.rank, targets=config.targets,
+                               lr=lr)
+    try:
+        check_config(trial_config)
+    except IncompatibleConfigError as exc:
+        trial.set_constraint("refused", 1.0)  # infeasible: TPE steers away, no training spent
+        trial.set_user_attr("refused", str(exc))
+        return 0.0, float("inf")
+    result = run_trial(trial_config)
+    trial.set_constraint("refused", 0.0)
+    trial.set_user_attr("result", result.model_dump(mode="json"))
+    return result.accuracy_after, float(result.cost.memory.peak_bytes)
+
+
+def search(model: str = "mobilenet_v3_small", task: str = "unseen", trials: int = DEFAULT_TRIALS,
+           storage: str | None = None, name: str | None = None, dataset: str = "digits",
+           epochs: int = TRIAL_EPOCHS, seed: int = 0,
+           show_progress: bool | None = None) -> optuna.Study:
+    """Run (or extend) a study by ``trials`` trials; finished trials are never repeated."""
+    from advisor import progress
+
+    if trials < 1:
+        raise AdvisorError(f"--trials must be >= 1, got {trials}")
+    study = open_study(model, task, storage, name, dataset, epochs, seed)
+    attrs = dict(study.user_attrs)
+    show = progress.enabled() if show_progress is None else show_progress
+    logging.getLogger("optuna").setLevel(logging.WARNING)
+    study.optimize(lambda t: objective(attrs, t), n_trials=trials, catch=(Exception,),
+                   show_progress_bar=show, gc_after_trial=False)
+    return study
+
+
+def completed_results(study: optuna.Study) -> list[dict]:
+    """The TrialResult documents of every trial that trained (refused/failed ones excluded)."""
+    return [t.user_attrs["result"] for t in study.get_trials(deepcopy=False)
+            if t.state == optuna.trial.TrialState.COMPLETE and "result" in t.user_attrs]
