@@ -120,9 +120,56 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_search(args: argparse.Namespace) -> int:
+    from advisor.report import emit_json, table
+    from advisor.search import completed_results, search
+
+    study = search(args.model, args.task, args.trials, args.storage, args.study)
+    results = completed_results(study)
+    states = {}
+    for t in study.trials:
+        states[t.state.name.lower()] = states.get(t.state.name.lower(), 0) + 1
+    best = sorted(results, key=lambda r: -r["accuracy_after"])[:5]
+    if args.json:
+        emit_json({"study": study.study_name, "trials": len(study.trials), "states": states,
+                   "best": best})
+        return 0
+    table(f"Study {study.study_name}: {len(study.trials)} trials "
+          f"({', '.join(f'{v} {k}' for k, v in states.items())})",
+          ["method", "rank", "targets", "lr", "accuracy after", "peak (trial scale)"],
+          [[r["config"]["method"], r["config"]["rank"] or "-", r["config"]["targets"],
+            f"{r['config']['lr']:.2g}", f"{r['accuracy_after']:.1%}",
+            f"{r['cost']['memory']['peak_bytes'] / 2**20:.1f} MiB"] for r in best])
+    return 0
+
+
+def _constraints(args: argparse.Namespace):
+    from advisor.devices import Constraints
+
+    try:
+        return Constraints(max_memory=args.max_memory, max_update_time=args.max_update_time,
+                           max_storage=args.max_storage, min_accuracy=args.min_accuracy)
+    except ValidationError as exc:
+        raise AdvisorError(validation_message("constraints", exc)) from None
+
+
+def _cmd_recommend(args: argparse.Namespace) -> int:
+    from advisor.recommend import recommend
+    from advisor.report import emit_json, print_recommendation
+
+    result = recommend(args.device, args.model, args.task, _constraints(args), args.batch_size,
+                       args.resolution, args.samples, args.storage, args.study)
+    if args.json:
+        emit_json({"recommendation": result.recommendation, **result.model_dump(
+            mode="json", exclude={"recommendation"})})
+    else:
+        print_recommendation(result)
+    return 0 if result.recommendation is not None else 1
+
+
 def _add_trial_arguments(p: argparse.ArgumentParser) -> None:
     from advisor.methods import METHODS, TARGET_POLICIES
-    from advisor.tasks import TASKS
+    from advisor.space import TASKS
 
     p.add_argument("--model", default="mobilenet_v3_small", help="name or alias (advisor models)")
     p.add_argument("--task", choices=TASKS, default="unseen")
@@ -143,6 +190,7 @@ def _add_trial_arguments(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from advisor.methods import METHODS, TARGET_POLICIES
+    from advisor.space import TASKS
 
     parser = _Parser(prog="advisor", description=(
         "Which parameter-efficient fine-tuning method fits your edge device?"))
@@ -169,6 +217,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--num-classes", type=int, default=5, help="head size (default 5)")
     p.add_argument("--real", action="store_true",
                    help="run a real step instead of fake tensors (same numbers, real memory)")
+    p = command("search", _cmd_search, "run or extend an Optuna study of short real trials")
+    p.add_argument("--model", default="mobilenet_v3_small", help="name or alias")
+    p.add_argument("--task", choices=TASKS, default="unseen")
+    p.add_argument("--trials", type=int, default=24, help="trials to add (default 24)")
+    p.add_argument("--storage", help="Optuna storage URL (default: SQLite in the cache)")
+    p.add_argument("--study", help="study name (default: model:task:dataset:epochs)")
+
+    p = command("recommend", _cmd_recommend,
+                "the best fine-tuning configuration that fits a device, explained")
+    p.add_argument("--device", default="jetson-nano", help="shipped id or a .toml path")
+    p.add_argument("--model", default="mobilenet_v3_small", help="name or alias")
+    p.add_argument("--task", choices=TASKS, default="unseen")
+    p.add_argument("--max-memory", help="e.g. 1.5GiB (default: the device's usable RAM)")
+    p.add_argument("--max-update-time", type=float, help="seconds")
+    p.add_argument("--max-storage", help="bytes written to flash, e.g. 2MB")
+    p.add_argument("--min-accuracy", type=float, help="0..1")
+    p.add_argument("--batch-size", type=int, help="default: the device profile's")
+    p.add_argument("--resolution", type=int, help="default: the device profile's")
+    p.add_argument("--samples", type=int, help="training samples on the device (default: task)")
+    p.add_argument("--storage", help="Optuna storage URL of the study")
+    p.add_argument("--study", help="study name")
     return parser
 
 

@@ -42,6 +42,35 @@ def _save(data: dict) -> None:
     os.replace(tmp, _path())
 
 
+def valid_configs(model: str, configs: list[Config]) -> list[Config]:
+    """The configurations a method accepts on this model (e.g. no LoRA rank 8 on depthwise
+    convs), decided once per model on the meta device and cached."""
+    data = _load()
+    key = f"valid|{model}|{','.join(c.key() for c in configs)}"
+    if key not in data:
+        import torch
+
+        from advisor.errors import AdvisorError
+        from advisor.methods import METHODS, MethodConfig
+        from advisor.zoo import build_model, resolve_model
+
+        spec = resolve_model(model)
+        with torch.device("meta"):
+            net = build_model(spec, 2)
+        valid = []
+        for c in configs:
+            try:
+                METHODS[c.method].validate(net, spec.head, MethodConfig(c.method, c.rank,
+                                                                        c.targets))
+            except AdvisorError:
+                continue
+            valid.append(c.key())
+        data[key] = valid
+        _save(data)
+    accepted = set(data[key])
+    return [c for c in configs if c.key() in accepted]
+
+
 def costs(model: str, configs: list[Config], batch_size: int, resolution: int,
           num_classes: int) -> dict[Config, CostReport]:
     """Exact costs for ``configs``; missing ones are profiled (with a progress bar) and saved."""

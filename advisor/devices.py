@@ -77,7 +77,7 @@ class DeviceProfile(BaseModel):
         default=False, description="Frozen weights are read from flash, not held in RAM "
                                    "(microcontrollers, as in MCUNetV3's Tiny Training Engine).")
     runtime_overhead: float = Field(
-        default=1.2, ge=1.0, le=3.0,
+        default=1.25, ge=1.0, le=3.0,
         description="RAM needed per byte of live tensor peak: allocator slack and runtime "
                     "scratch (benchmarks/memory_vs_reality.py measures it for PyTorch on CPU).")
     sources: list[str] = Field(min_length=1, description="URLs or citations for the figures.")

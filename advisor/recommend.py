@@ -11,16 +11,15 @@ import math
 
 from pydantic import BaseModel, Field
 
-from advisor.costcache import costs
+from advisor.costcache import costs, valid_configs
 from advisor.devices import Constraints, DeviceProfile, load_device
 from advisor.errors import AdvisorError
 from advisor.methods import METHODS
 from advisor.report import human_bytes
 from advisor.search import DEFAULT_TRIALS, TRIAL_EPOCHS, completed_results, open_study, search
-from advisor.space import Config, grid
+from advisor.space import TASKS, Config, grid
 from advisor.surrogate import AccuracySurrogate
-from advisor.tasks import TASKS
-from advisor.zoo import build_model, resolve_model
+from advisor.zoo import resolve_model
 
 BYTES_PER_PARAM = 4  # float32 training
 
@@ -78,31 +77,10 @@ class Recommendation(BaseModel):
     notes: list[str]
 
 
-def _valid_configs(model: str) -> list[Config]:
-    spec = resolve_model(model)
-    import torch
-
-    with torch.device("meta"):
-        net = build_model(spec, 2)
-    valid = []
-    for c in grid():
-        try:
-            METHODS[c.method].validate(net, spec.head, _method_config(c))
-        except AdvisorError:
-            continue
-        valid.append(c)
-    return valid
-
-
-def _method_config(c: Config):
-    from advisor.methods import MethodConfig
-
-    return MethodConfig(c.method, c.rank, c.targets)
-
-
 def _evaluate(config: Config, cost, device: DeviceProfile, limits: Constraints,
-              surrogate: AccuracySurrogate, epochs: int, samples: int) -> Option:
-    accuracy, lr_scale = surrogate.best_lr_scale(config)
+              surrogate: AccuracySurrogate, epochs: int, samples: int,
+              prediction: tuple[float, float] | None = None) -> Option:
+    accuracy, lr_scale = prediction or surrogate.best_lr_scales([config])[config]
     tried = surrogate.tried.get(config)
     frozen = (cost.params.total - cost.params.trainable) * BYTES_PER_PARAM
     required = cost.memory.peak_bytes * device.runtime_overhead
@@ -150,6 +128,10 @@ def _suggest(model: str, options: list[Option], device: DeviceProfile, limits: C
              surrogate: AccuracySurrogate, epochs: int, samples: int, num_classes: int,
              batch_size: int, resolution: int) -> str:
     """The smallest change that makes something feasible: batch, then resolution."""
+    smallest_flash = min(options, key=lambda o: o.storage_bytes)
+    if device.frozen_weights_in_flash and any("flash" in v for v in smallest_flash.violations):
+        return (f"the model's frozen weights alone do not fit the flash "
+                f"({smallest_flash.violations[-1]}): choose a smaller model")
     lightest = min(options, key=lambda o: o.required_ram_bytes)
     if any("RAM" in v for v in lightest.violations):
         trials = [(b, resolution) for b in (batch_size // 2, batch_size // 4, 1) if b >= 1]
@@ -176,10 +158,12 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = "mobilen
               batch_size: int | None = None, resolution: int | None = None,
               samples: int | None = None, storage: str | None = None,
               study: str | None = None, trials: int = DEFAULT_TRIALS,
-              epochs: int = TRIAL_EPOCHS) -> Recommendation:
+              epochs: int = TRIAL_EPOCHS,
+              configs: list[Config] | None = None) -> Recommendation:
     """The best configuration that fits, with its costs, slack and the runners-up.
 
     Runs a study first if (model, task) has none (a few minutes, shown with a progress bar).
+    ``configs`` restricts the candidates (default: every method x rank x target policy).
     """
     from advisor import progress
 
@@ -192,22 +176,29 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = "mobilen
     resolution = resolution or profile.resolution
     if batch_size < 1 or not 8 <= resolution <= 512:
         raise AdvisorError("need --batch-size >= 1 and --resolution 8..512")
-    opened = open_study(spec.name, task, storage, study)
+    opened = open_study(spec.name, task, storage, study, epochs=epochs)
     results = completed_results(opened)
     if len(results) < trials // 2:
         progress.note(f"no study for {spec.name} on '{task}' yet: running {trials} short trials "
                       f"(stored in {storage or 'the cache'}; later calls reuse them)")
-        opened = search(spec.name, task, trials - len(results), storage, study)
+        opened = search(spec.name, task, trials - len(results), storage, study, epochs=epochs)
         results = completed_results(opened)
     surrogate = AccuracySurrogate().fit(results)
-    from advisor.tasks import load_task
+    attrs = opened.user_attrs
+    if "target_train_size" not in attrs:  # a study made by other means
+        from advisor.tasks import load_task
 
-    data = load_task(task, resolution=32)
-    samples = samples or len(data.target.train)
-    num_classes = data.target.num_classes
-    candidates = _valid_configs(spec.name)
+        data = load_task(task)
+        attrs = {"target_train_size": len(data.target.train),
+                 "num_classes": data.target.num_classes}
+        for key, value in attrs.items():  # stored, so later calls need no data
+            opened.set_user_attr(key, value)
+    samples = samples or attrs["target_train_size"]
+    num_classes = attrs["num_classes"]
+    candidates = valid_configs(spec.name, configs or grid())
     exact = costs(spec.name, candidates, batch_size, resolution, num_classes)
-    options = [_evaluate(c, exact[c], profile, limits, surrogate, epochs, samples)
+    predictions = surrogate.best_lr_scales(candidates)
+    options = [_evaluate(c, exact[c], profile, limits, surrogate, epochs, samples, predictions[c])
                for c in candidates]
     ranked = sorted(options, key=lambda o: (not o.feasible, -o.predicted_accuracy,
                                             o.required_ram_bytes))
@@ -221,10 +212,11 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = "mobilen
             best.reason = "; ".join(best.violations)
         elif chosen is not None:
             gap = chosen.predicted_accuracy - best.predicted_accuracy
-            best.reason = (f"predicted accuracy {best.predicted_accuracy:.1%}, "
-                           f"{gap:.1%} below the choice" if gap > 0 else
-                           f"as accurate, needs more memory "
-                           f"({human_bytes(best.required_ram_bytes)})")
+            if gap > surrogate.cv_mae:
+                best.reason = f"{100 * gap:.1f} points less accurate (predicted)"
+            else:
+                best.reason = (f"{100 * gap:.1f} points less accurate, within the surrogate's "
+                               f"error (+-{100 * surrogate.cv_mae:.1f}): a close alternative")
         alternatives.append(best)
     suggestion = None if chosen else _suggest(spec.name, options, profile, limits, surrogate,
                                               epochs, samples, num_classes, batch_size,

@@ -22,7 +22,6 @@ from advisor.errors import AdvisorError, IncompatibleConfigError
 from advisor.methods import METHODS
 from advisor.paths import cache_dir
 from advisor.space import RANKS, TARGETS, canonical
-from advisor.trial import TrialConfig, check_config, run_trial
 from advisor.zoo import resolve_model
 
 DEFAULT_TRIALS = 24
@@ -56,6 +55,11 @@ def open_study(model: str, task: str, storage: str | None = None, name: str | No
         raise AdvisorError(f"no study '{name}' in {storage}; run 'advisor search' first") from None
     except (ValueError, ImportError, optuna.exceptions.StorageInternalError) as exc:
         raise AdvisorError(f"cannot open study storage '{storage}': {exc}") from None
+    except Exception as exc:  # SQLAlchemy: unknown dialect, unreachable server, bad file
+        if type(exc).__module__.startswith("sqlalchemy"):
+            first = str(exc).splitlines()[0]
+            raise AdvisorError(f"cannot open study storage '{storage}': {first}") from None
+        raise
     study.set_user_attr("model", resolve_model(model).name)
     study.set_user_attr("task", task)
     study.set_user_attr("dataset", dataset)
@@ -64,6 +68,8 @@ def open_study(model: str, task: str, storage: str | None = None, name: str | No
 
 
 def objective(study_attrs: dict, trial: optuna.Trial) -> tuple[float, float]:
+    from advisor.trial import TrialConfig, check_config, run_trial
+
     method = trial.suggest_categorical("method", list(METHODS))
     m = METHODS[method]
     # Ranks on a log scale: powers of two, as in the candidate grid.
@@ -97,6 +103,12 @@ def search(model: str = "mobilenet_v3_small", task: str = "unseen", trials: int 
     if trials < 1:
         raise AdvisorError(f"--trials must be >= 1, got {trials}")
     study = open_study(model, task, storage, name, dataset, epochs, seed)
+    if "target_train_size" not in study.user_attrs:  # so recommend needs no data loading
+        from advisor.tasks import load_task
+
+        data = load_task(task, dataset)
+        study.set_user_attr("target_train_size", len(data.target.train))
+        study.set_user_attr("num_classes", data.target.num_classes)
     attrs = dict(study.user_attrs)
     show = progress.enabled() if show_progress is None else show_progress
     logging.getLogger("optuna").setLevel(logging.WARNING)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from advisor.methods import METHODS, TARGET_POLICIES
 
+TASKS = ("unseen", "shift")  # the study's two update scenarios (see tasks.py)
 RANKS = (1, 2, 4, 8, 16, 32)
 TARGETS = tuple(TARGET_POLICIES)
 

@@ -25,8 +25,8 @@ import torch.nn.functional as F
 
 from advisor.corruptions import corrupt
 from advisor.errors import AdvisorError
+from advisor.space import TASKS
 
-TASKS = ("unseen", "shift")
 DEFAULT_CORRUPTION = "mixed"
 DEFAULT_SEVERITY = 5
 _SPLIT_SEED = 20250731  # fixed: splits never depend on a trial's seed

@@ -10,11 +10,12 @@ Weights (the model the device already runs, before the update):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
-
-from torch import nn
+from typing import TYPE_CHECKING, Literal
 
 from advisor.errors import AdvisorError
+
+if TYPE_CHECKING:
+    from torch import nn
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ def build_model(spec: ModelSpec, num_classes: int) -> nn.Module:
 
 
 def get_head(model: nn.Module, spec: ModelSpec) -> nn.Linear:
+    from torch import nn
+
     head = model.get_submodule(spec.head)
     assert isinstance(head, nn.Linear), f"{spec.name}: {spec.head} is not a Linear"
     return head
@@ -67,6 +70,8 @@ def get_head(model: nn.Module, spec: ModelSpec) -> nn.Linear:
 
 def replace_head(model: nn.Module, spec: ModelSpec, num_classes: int) -> nn.Linear:
     """Swap the classifier for a freshly initialised one with ``num_classes`` outputs."""
+    from torch import nn
+
     old = get_head(model, spec)
     new = nn.Linear(old.in_features, num_classes, bias=old.bias is not None)
     parent_name, _, child = spec.head.rpartition(".")

@@ -20,8 +20,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from advisor.cost.flops import tensors_in
-
-CATEGORIES = ("params", "buffers", "grads", "optimizer", "activations", "temp")
+from advisor.cost.report import CATEGORIES
 
 
 class MemoryTracker(TorchDispatchMode):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+CATEGORIES = ("params", "buffers", "grads", "optimizer", "activations", "temp")
+
 
 class Flops(BaseModel):
     forward: int

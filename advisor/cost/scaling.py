@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from advisor.cost.memory import CATEGORIES
-from advisor.cost.report import CostReport, Flops, Memory
+from advisor.cost.report import CATEGORIES, CostReport, Flops, Memory
 
 _PHASES = ("forward", "backward", "optimizer")
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING
 
 from advisor.errors import IncompatibleConfigError
 from advisor.methods.targets import TARGET_POLICIES
+
+if TYPE_CHECKING:  # torch loads only when a method is applied: the registry stays light
+    import torch
+    from torch import nn
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class Prepared:
 
     def set_train_mode(self) -> None:
         """Training mode, except norm layers whose statistics the method keeps frozen."""
+        from torch import nn
+
         self.model.train()
         if not self.trains_norm_statistics:
             for m in self.model.modules():
@@ -72,6 +76,8 @@ class Method(ABC):
 
     def _optimizer(self, model: nn.Module, head: str, config: MethodConfig,
                    lr: float) -> torch.optim.Optimizer:
+        import torch
+
         params = [p for p in model.parameters() if p.requires_grad]
         return torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
 

@@ -4,9 +4,14 @@ On CNNs whose convolutions have no bias (MobileNets, ResNets) the biases are tho
 BatchNorm layers; their running statistics stay frozen.
 """
 
-from torch import nn
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from advisor.methods.base import Method, MethodConfig, freeze_all_but, head_parameter_names
+
+if TYPE_CHECKING:
+    from torch import nn
 
 
 class BiasOnly(Method):

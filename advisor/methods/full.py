@@ -1,8 +1,13 @@
 """Full fine-tuning: the reference every PEFT method is measured against."""
 
-from torch import nn
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from advisor.methods.base import Method, MethodConfig
+
+if TYPE_CHECKING:
+    from torch import nn
 
 
 class FullFineTuning(Method):

@@ -6,11 +6,14 @@ weights get projected Adam states of the given rank, the rest plain Adam.
 
 from __future__ import annotations
 
-import torch
-from torch import nn
+from typing import TYPE_CHECKING
 
 from advisor.methods.base import Method, MethodConfig
 from advisor.methods.targets import target_modules
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 UPDATE_PROJ_GAP = 50  # short on-device updates: refresh the subspace every 50 steps
 SCALE = 0.25  # the GaLore paper's default

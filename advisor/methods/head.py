@@ -1,8 +1,13 @@
 """Head-only (linear probing): the cheapest update, no backward through the backbone."""
 
-from torch import nn
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from advisor.methods.base import Method, MethodConfig, freeze_all_but, head_parameter_names
+
+if TYPE_CHECKING:
+    from torch import nn
 
 
 class HeadOnly(Method):

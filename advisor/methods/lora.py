@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import math
 import re
-
-from torch import nn
+from typing import TYPE_CHECKING
 
 from advisor.errors import IncompatibleConfigError
 from advisor.methods._quiet import quiet_heavy_imports
 from advisor.methods.base import Method, MethodConfig, head_parameter_names
 from advisor.methods.targets import target_modules
+
+if TYPE_CHECKING:
+    from torch import nn
 
 
 class LoRA(Method):
@@ -26,6 +28,8 @@ class LoRA(Method):
     use_dora = False
 
     def validate(self, model: nn.Module, head: str, config: MethodConfig) -> None:
+        from torch import nn
+
         super().validate(model, head, config)
         targets = target_modules(model, head, config.targets)
         if not targets:

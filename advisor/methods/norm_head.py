@@ -3,11 +3,14 @@
 Re-estimating normalisation is the classic cheap fix for a distribution shift.
 """
 
-from torch import nn
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from advisor.methods.base import Method, MethodConfig, freeze_all_but, head_parameter_names
 
-_NORMS = (nn.modules.batchnorm._BatchNorm, nn.GroupNorm, nn.LayerNorm)
+if TYPE_CHECKING:
+    from torch import nn
 
 
 class NormAndHead(Method):
@@ -17,8 +20,11 @@ class NormAndHead(Method):
     default_lr = 5e-3
 
     def _select_trainable(self, model: nn.Module, head: str, config: MethodConfig) -> nn.Module:
+        from torch import nn
+
+        norms = (nn.modules.batchnorm._BatchNorm, nn.GroupNorm, nn.LayerNorm)
         keep = head_parameter_names(model, head)
         for name, module in model.named_modules():
-            if isinstance(module, _NORMS):
+            if isinstance(module, norms):
                 keep |= {f"{name}.{n}" for n, _ in module.named_parameters(recurse=False)}
         return freeze_all_but(model, keep)

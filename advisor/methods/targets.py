@@ -7,7 +7,10 @@ more parameters than the layer itself (REFERENCES.md).
 
 from __future__ import annotations
 
-from torch import nn
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from torch import nn
 
 TARGET_POLICIES = {
     "all": "every conv and linear layer except the head",
@@ -17,10 +20,14 @@ TARGET_POLICIES = {
 
 
 def is_depthwise(module: nn.Module) -> bool:
+    from torch import nn
+
     return isinstance(module, nn.Conv2d) and module.groups > 1
 
 
 def _selected(module: nn.Module, policy: str) -> bool:
+    from torch import nn
+
     if isinstance(module, nn.Linear):
         return True
     if not isinstance(module, nn.Conv2d):

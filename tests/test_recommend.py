@@ -1,0 +1,110 @@
+"""Recommendations: device-dependent, explained, honest when nothing fits."""
+
+import json
+
+import pytest
+
+from advisor.cli import main
+from advisor.devices import Constraints, load_device
+from advisor.recommend import recommend
+from advisor.space import Config
+
+CONFIGS = [Config("full"), Config("head"), Config("bias"), Config("lora", 4, "no-depthwise"),
+           Config("galore", 4, "all")]
+TINY = """
+id = "tiny-board"
+name = "A board with 1 MiB of RAM and weights in flash"
+kind = "mcu"
+ram = "1 MiB"
+usable_ram = "1 MiB"
+storage = "16 MiB"
+batch_size = 1
+resolution = 64
+frozen_weights_in_flash = true
+runtime_overhead = 1.0
+sources = ["test"]
+[compute]
+processor = "M7"
+fp32_peak_gflops = 1
+training_gflops = 0.2
+training_gflops_basis = "estimate for a test"
+"""
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    from advisor.search import search
+
+    storage = f"sqlite:///{tmp_path_factory.mktemp('study') / 'study.db'}"
+    search("mobilenet_v3_small", "unseen", trials=6, storage=storage, epochs=1)
+    return storage
+
+
+def _recommend(study, device, **kw):
+    return recommend(device, "mobilenetv3", "unseen", storage=study, trials=6, epochs=1,
+                     configs=CONFIGS, **kw)
+
+
+def test_recommendation_is_complete_and_explained(study):
+    result = _recommend(study, "jetson-nano")
+    chosen = result.recommendation
+    assert chosen is not None and chosen.feasible and not chosen.violations
+    assert chosen.batch_size == 32 and chosen.resolution == 224
+    assert chosen.accuracy_error == result.surrogate_error > 0
+    assert chosen.slack["memory_bytes"] > 0
+    assert chosen.flops_per_step == sum(v for k, v in chosen.flops_breakdown.items()
+                                        if k != "svd_per_refresh")
+    assert chosen.update_seconds > 0 and chosen.storage_bytes > 0
+    assert {a.method for a in result.alternatives} | {chosen.method} == {c.method
+                                                                         for c in CONFIGS}
+    assert all(a.reason for a in result.alternatives)
+    assert any("ESTIMATE" in n for n in result.notes)
+
+
+def test_the_device_changes_the_recommendation(study, tmp_path):
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY)
+    big = _recommend(study, "jetson-nano").recommendation
+    small = _recommend(study, str(path))
+    assert small.recommendation is not None
+    assert small.recommendation.label != big.label  # memory binds on the small board
+    full = next(a for a in small.alternatives if a.method == "full")
+    assert not full.feasible and "RAM" in full.reason
+    # Same costs, exactly: at the same scale the device only decides feasibility.
+    assert small.recommendation.required_ram_bytes <= load_device(str(path)).usable_ram
+
+
+def test_impossible_constraint_names_the_closest_option(study):
+    result = _recommend(study, "jetson-nano", constraints=Constraints(min_accuracy=0.999))
+    assert result.recommendation is None
+    assert "min-accuracy" in result.suggestion
+
+
+def test_memory_cap_suggests_a_smaller_batch(study):
+    result = _recommend(study, "jetson-nano", constraints=Constraints(max_memory="40MiB"))
+    if result.recommendation is None:
+        assert "--batch-size" in result.suggestion
+    else:
+        assert result.recommendation.required_ram_bytes <= 40 * 2**20
+
+
+def test_cli_json_contract_and_exit_codes(study, capsys, monkeypatch):
+    import advisor.recommend as r
+
+    monkeypatch.setattr(r, "grid", lambda: CONFIGS)
+    common = ["--model", "mobilenetv3", "--storage", study, "--study",
+              "mobilenet_v3_small:unseen:digits:e1"]
+    code = main(["recommend", "--device", "raspberry-pi-4-2gb", *common, "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0
+    for key in ("method", "rank", "targets", "batch_size", "resolution", "predicted_accuracy",
+                "accuracy_error", "peak_bytes", "memory_breakdown", "update_seconds",
+                "storage_bytes", "slack"):
+        assert key in doc["recommendation"]
+    assert doc["alternatives"] and all("reason" in a for a in doc["alternatives"])
+    code = main(["recommend", "--device", "jetson-nano", *common, "--min-accuracy", "0.999"])
+    assert code == 1
+    assert "Nothing feasible" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as info:
+        raise SystemExit(main(["recommend", "--device", "toaster", *common]))
+    assert info.value.code == 2
