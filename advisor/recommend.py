@@ -18,7 +18,7 @@ from advisor.methods import METHODS
 from advisor.report import human_bytes
 from advisor.search import DEFAULT_TRIALS, TRIAL_EPOCHS, completed_results, open_study, search
 from advisor.space import TASKS, Config, grid
-from advisor.surrogate import AccuracySurrogate
+from advisor.surrogate import MIN_TRIALS, AccuracySurrogate
 from advisor.zoo import resolve_model
 
 BYTES_PER_PARAM = 4  # float32 training
@@ -124,6 +124,22 @@ def _evaluate(config: Config, cost, device: DeviceProfile, limits: Constraints,
         violations=violations, slack=slack)
 
 
+def rank_options(options: list[Option]) -> list[Option]:
+    """Feasible first, then the highest predicted accuracy, then the least RAM."""
+    return sorted(options, key=lambda o: (not o.feasible, -o.predicted_accuracy,
+                                          o.required_ram_bytes))
+
+
+def evaluate_all(model: str, configs: list[Config], device: DeviceProfile, limits: Constraints,
+                 surrogate: AccuracySurrogate, epochs: int, samples: int, num_classes: int,
+                 batch_size: int, resolution: int) -> list[Option]:
+    """Every candidate with its exact device-scale cost and predicted accuracy."""
+    exact = costs(model, configs, batch_size, resolution, num_classes)
+    predictions = surrogate.best_lr_scales(configs)
+    return [_evaluate(c, exact[c], device, limits, surrogate, epochs, samples, predictions[c])
+            for c in configs]
+
+
 def _suggest(model: str, options: list[Option], device: DeviceProfile, limits: Constraints,
              surrogate: AccuracySurrogate, epochs: int, samples: int, num_classes: int,
              batch_size: int, resolution: int) -> str:
@@ -178,7 +194,7 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = "mobilen
         raise AdvisorError("need --batch-size >= 1 and --resolution 8..512")
     opened = open_study(spec.name, task, storage, study, epochs=epochs)
     results = completed_results(opened)
-    if len(results) < trials // 2:
+    if len(results) < MIN_TRIALS:  # no usable study yet: run one (never top up silently)
         progress.note(f"no study for {spec.name} on '{task}' yet: running {trials} short trials "
                       f"(stored in {storage or 'the cache'}; later calls reuse them)")
         opened = search(spec.name, task, trials - len(results), storage, study, epochs=epochs)
@@ -196,12 +212,9 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = "mobilen
     samples = samples or attrs["target_train_size"]
     num_classes = attrs["num_classes"]
     candidates = valid_configs(spec.name, configs or grid())
-    exact = costs(spec.name, candidates, batch_size, resolution, num_classes)
-    predictions = surrogate.best_lr_scales(candidates)
-    options = [_evaluate(c, exact[c], profile, limits, surrogate, epochs, samples, predictions[c])
-               for c in candidates]
-    ranked = sorted(options, key=lambda o: (not o.feasible, -o.predicted_accuracy,
-                                            o.required_ram_bytes))
+    options = evaluate_all(spec.name, candidates, profile, limits, surrogate, epochs, samples,
+                           num_classes, batch_size, resolution)
+    ranked = rank_options(options)
     chosen = ranked[0] if ranked[0].feasible else None
     alternatives = []
     for method in METHODS:
