@@ -34,7 +34,8 @@ class Option(BaseModel):
     epochs: int
     batch_size: int
     resolution: int
-    predicted_accuracy: float
+    predicted_accuracy: float = Field(description="Measured (best trial) if the study tried "
+                                                  "this configuration, else the surrogate's.")
     accuracy_error: float = Field(description="The surrogate's cross-validated MAE.")
     best_trial_accuracy: float | None = Field(None, description="If tried: best measured.")
     peak_bytes: int
@@ -235,8 +236,9 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = "mobilen
                                               epochs, samples, num_classes, batch_size,
                                               resolution)
     notes = [
-        f"accuracy: random-forest surrogate over {surrogate.n_trials} trials of the built-in "
-        f"'{task}' task at 32 px ({epochs} epochs); cross-validated error +-{surrogate.cv_mae:.1%}",
+        f"accuracy: measured for the {len(surrogate.tried)} configurations the study tried, else "
+        f"a random-forest surrogate over its {surrogate.n_trials} trials (built-in '{task}' "
+        f"task, 32 px, {epochs} epochs); cross-validated error +-{surrogate.cv_mae:.1%}",
         f"memory, FLOPs, storage: exact, one training step on fake tensors at batch "
         f"{batch_size}, {resolution} px; RAM need = peak x {profile.runtime_overhead} runtime "
         "overhead" + (", frozen weights read from flash" if profile.frozen_weights_in_flash

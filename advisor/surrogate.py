@@ -62,12 +62,14 @@ class AccuracySurrogate:
         return self
 
     def best_lr_scales(self, configs: list[Config]) -> dict[Config, tuple[float, float]]:
-        """(predicted accuracy, lr scale) per config, at the learning rate the surrogate likes
-        best; one batched prediction for all of them."""
+        """(accuracy, lr scale) per config. A configuration the study tried keeps its best
+        measured accuracy and learning rate; an untried one gets the surrogate's prediction at
+        the learning rate it likes best (one batched prediction for all of them)."""
         rows = np.array([features(c, s) for c in configs for s in LR_SCALES])
         predictions = self.model.predict(rows).reshape(len(configs), len(LR_SCALES))
         best = predictions.argmax(axis=1)
-        return {c: (float(np.clip(predictions[i, j], 0.0, 1.0)), LR_SCALES[j])
+        return {c: self.tried.get(c) or (float(np.clip(predictions[i, j], 0.0, 1.0)),
+                                         LR_SCALES[j])
                 for i, (c, j) in enumerate(zip(configs, best, strict=True))}
 
 

@@ -15,8 +15,9 @@
    - fixed rule: always LoRA rank 8 on no-depthwise layers.
    regret = oracle accuracy - grid accuracy of the chosen configuration (lower is better).
 4. --feasibility: for each device, the advisor's recommendation is run for real in a fresh
-   process at the device's scale; its peak RSS over baseline (minus frozen weights where the
-   device keeps them in flash) must fit the device's usable RAM.
+   at the device's scale: in a fresh process (peak RSS over baseline) for devices that run
+   PyTorch; as a real step's live tensor peak minus weights kept in flash for microcontrollers
+   (no PyTorch runtime there). It must fit the device's usable RAM.
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def main() -> None:
               f"| {rm:.3f} | {rx:.3f} | {rule_r} |")
 
     if args.feasibility:
-        print("\n| device | recommended | RAM measured (RSS, fresh process) | usable | fits |")
+        print("\n| device | recommended | RAM measured | usable | fits |")
         print("|---|---|---|---|---|")
         fits = []
         for name in args.devices.split(","):
@@ -155,18 +156,27 @@ def main() -> None:
             chosen = recommendations.get((name, budgets[-1], 0))
             if chosen is None:
                 continue
-            script = Path(__file__).with_name("memory_vs_reality.py")
-            out = subprocess.run(
-                [sys.executable, str(script), "--child", MODEL, chosen.method,
-                 str(chosen.rank or "-"), chosen.targets, str(device.batch_size),
-                 str(device.resolution)], capture_output=True, text=True, check=True)
-            real = json.loads(out.stdout.strip().splitlines()[-1])["real"]
             if device.frozen_weights_in_flash:
-                r = results[chosen]
-                real -= (r["params_total"] - r["params_trainable"]) * BYTES_PER_PARAM
+                # Bare metal: no PyTorch runtime on the device, so the real measure is the live
+                # tensor peak of a REAL step (real tensors, not fake), minus weights in flash.
+                from advisor.cost import profile_config
+
+                real_step = profile_config(MODEL, chosen.method, chosen.rank, chosen.targets,
+                                           device.batch_size, device.resolution, fake=False)
+                frozen = real_step.params.total - real_step.params.trainable
+                real = real_step.memory.peak_bytes - frozen * BYTES_PER_PARAM
+                how = "live tensors, real step"
+            else:
+                script = Path(__file__).with_name("memory_vs_reality.py")
+                out = subprocess.run(
+                    [sys.executable, str(script), "--child", MODEL, chosen.method,
+                     str(chosen.rank or "-"), chosen.targets, str(device.batch_size),
+                     str(device.resolution)], capture_output=True, text=True, check=True)
+                real = json.loads(out.stdout.strip().splitlines()[-1])["real"]
+                how = "peak RSS, fresh process"
             ok = real <= device.usable_ram
             fits.append(ok)
-            print(f"| {name} | {chosen.label} | {real / 2**20:.1f} MiB "
+            print(f"| {name} | {chosen.label} | {real / 2**20:.2f} MiB ({how}) "
                   f"| {device.usable_ram / 2**20:.1f} MiB | {'yes' if ok else 'NO'} |")
         print(f"\nrecommendations whose real peak fits: {sum(fits)}/{len(fits)}")
 
