@@ -16,7 +16,7 @@ from sklearn.model_selection import KFold, cross_val_predict
 
 from advisor.errors import AdvisorError
 from advisor.methods import METHODS
-from advisor.space import RANKS, TARGETS, Config, canonical
+from advisor.space import TARGETS, Config, canonical
 
 MIN_TRIALS = 5
 LR_SCALES = (1 / 3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
@@ -73,4 +73,4 @@ class AccuracySurrogate:
                 for i, (c, j) in enumerate(zip(configs, best, strict=True))}
 
 
-__all__ = ["RANKS", "AccuracySurrogate", "features"]
+__all__ = ["AccuracySurrogate", "features"]
