@@ -48,15 +48,12 @@ def valid_configs(model: str, configs: list[Config]) -> list[Config]:
     data = _load()
     key = f"valid|{model}|{','.join(c.key() for c in configs)}"
     if key not in data:
-        import torch
-
         from advisor.errors import AdvisorError
         from advisor.methods import METHODS, MethodConfig
-        from advisor.zoo import build_model, resolve_model
+        from advisor.zoo import resolve_model, skeleton
 
         spec = resolve_model(model)
-        with torch.device("meta"):
-            net = build_model(spec, 2)
+        net = skeleton(spec)
         valid = []
         for c in configs:
             try:

@@ -40,11 +40,12 @@ def _cache_path(spec: ModelSpec, task: Task, init: str) -> Path:
 
 def _pretrain(spec: ModelSpec, task: Task, init: str) -> nn.Module:
     torch.manual_seed(RECIPE["seed"])
-    model = build_model(spec, task.source.num_classes)
     if init == "imagenet":
         model = build_model(spec, 1000)
         model.load_state_dict(imagenet_state_dict(spec))
         replace_head(model, spec, task.source.num_classes)
+    else:
+        model = build_model(spec, task.source.num_classes)
     optimizer = torch.optim.AdamW(model.parameters(), lr=RECIPE["lr"],
                                   weight_decay=RECIPE["weight_decay"])
     steps = RECIPE["epochs"] * -(-len(task.source.train) // RECIPE["batch_size"])
@@ -89,8 +90,8 @@ def source_model(spec: ModelSpec, task: Task, weights: str = "builtin") -> Sourc
         model = _load_file(spec, task, weights)
         return SourceModel(model, accuracy(model, task.source.test), weights, None)
     path = _cache_path(spec, task, weights)
-    model = build_model(spec, task.source.num_classes)
     if path.is_file():
+        model = build_model(spec, task.source.num_classes)
         saved = torch.load(path, map_location="cpu", weights_only=True)
         model.load_state_dict(saved["state_dict"])
         return SourceModel(model, saved["source_accuracy"], weights, path)

@@ -19,7 +19,7 @@ from advisor.methods import METHODS, MethodConfig, get_method
 from advisor.pretrain import source_model
 from advisor.tasks import DEFAULT_CORRUPTION, DEFAULT_SEVERITY, TASKS, load_task
 from advisor.training import accuracy, recalibrate_batchnorm, train_epochs
-from advisor.zoo import build_model, replace_head, resolve_model
+from advisor.zoo import replace_head, resolve_model, skeleton
 
 DEFAULT_RANK = 8
 
@@ -88,7 +88,7 @@ def check_config(config: TrialConfig) -> None:
     method = get_method(config.method)
     if config.task not in TASKS:
         raise AdvisorError(f"unknown task '{config.task}'; choose one of: {', '.join(TASKS)}")
-    method.validate(build_model(spec, 2), spec.head, config.method_config())
+    method.validate(skeleton(spec), spec.head, config.method_config())
 
 
 def run_trial(config: TrialConfig, profile: bool = True) -> TrialResult:

@@ -60,6 +60,15 @@ def build_model(spec: ModelSpec, num_classes: int) -> nn.Module:
     return get_model(spec.name, weights=None, num_classes=num_classes)
 
 
+def skeleton(spec: ModelSpec, num_classes: int = 2) -> nn.Module:
+    """The architecture on the meta device: shapes and module structure, no memory, no
+    initialisation; enough to decide which methods and target layers a model accepts."""
+    import torch
+
+    with torch.device("meta"):
+        return build_model(spec, num_classes)
+
+
 def get_head(model: nn.Module, spec: ModelSpec) -> nn.Linear:
     from torch import nn
 
