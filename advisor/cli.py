@@ -143,6 +143,62 @@ def _cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _cmd_benchmark(args: argparse.Namespace) -> int:
+    import shlex
+
+    from advisor.benchmark import QUICK, BenchmarkPlan, benchmark
+    from advisor.report import emit_json, table
+
+    base = QUICK if args.quick else BenchmarkPlan()
+    given = {"models": args.models and _csv(args.models),
+             "methods": args.methods and _csv(args.methods),
+             "tasks": args.tasks and _csv(args.tasks), "targets": args.targets,
+             "epochs": args.epochs, "cost_batch_size": args.cost_batch_size,
+             "cost_resolution": args.cost_resolution}
+    if args.ranks:
+        try:
+            given["ranks"] = [int(r) for r in _csv(args.ranks)]
+        except ValueError:
+            raise AdvisorError(f"--ranks takes integers like 1,2,4, got '{args.ranks}'") from None
+    try:
+        plan = BenchmarkPlan(**{**base.model_dump(),
+                                **{k: v for k, v in given.items() if v is not None}})
+    except ValidationError as exc:
+        raise AdvisorError(validation_message("benchmark plan", exc)) from None
+    command = "advisor " + shlex.join(sys.argv[1:] if args.argv is None else args.argv)
+    report = benchmark(plan, args.out, command)
+    seeded = {}
+    if args.seed_study:
+        from advisor.search import seed_study
+
+        seeded = seed_study([r.result for r in _records(args.out) if r.status == "ok"],
+                            args.storage)
+    if args.json:
+        emit_json({**report.model_dump(mode="json"), "seeded": seeded})
+        return 0
+    table(f"advisor benchmark: {report.runs} runs ({report.executed} run now, "
+          f"{report.failed} failed, {report.refused} refused) -> {report.out}",
+          ["claim", "verdict on our data"],
+          [[c.claim, c.verdict] for c in report.claims])
+    for f in report.files:
+        print(f"wrote {f}")
+    for name, n in seeded.items():
+        print(f"seeded study {name} with {n} trials")
+    return 0
+
+
+def _records(out: str):
+    from pathlib import Path
+
+    from advisor.benchmark.runner import load_records
+
+    return list(load_records(Path(out)).values())
+
+
 def _constraints(args: argparse.Namespace):
     from advisor.devices import Constraints
 
@@ -238,11 +294,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int, help="training samples on the device (default: task)")
     p.add_argument("--storage", help="Optuna storage URL of the study")
     p.add_argument("--study", help="study name")
+
+    p = command("benchmark", _cmd_benchmark,
+                "run the study (accuracy, FLOPs, memory per method and rank) and write "
+                "tables, plots and a report")
+    p.add_argument("--models", help="comma-separated (default mobilenet_v2,mobilenet_v3_small,"
+                                    "resnet18)")
+    p.add_argument("--methods", help=f"comma-separated (default all: {','.join(METHODS)})")
+    p.add_argument("--ranks", help="comma-separated (default 1,2,4,8,16,32)")
+    p.add_argument("--tasks", help="comma-separated (default shift,unseen)")
+    p.add_argument("--targets", choices=list(TARGET_POLICIES),
+                   help="layers adapted by lora/dora/galore (default no-depthwise)")
+    p.add_argument("--epochs", type=int, help="fine-tuning epochs per run (default 4)")
+    p.add_argument("--cost-batch-size", type=int, help="batch size of the cost (default 32)")
+    p.add_argument("--cost-resolution", type=int, help="px of the cost (default 224)")
+    p.add_argument("--quick", action="store_true",
+                   help="mobilenet_v3_small + resnet18, every method, ranks 2,8, task unseen, "
+                        "2 epochs: a few minutes on 2 cores (flags above still override)")
+    p.add_argument("--out", default="report", help="output folder (default report/); runs "
+                                                   "already there are not repeated")
+    p.add_argument("--seed-study", action="store_true",
+                   help="add the runs to the Optuna studies recommend uses")
+    p.add_argument("--storage", help="Optuna storage URL for --seed-study")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = argv
     try:
         return args.handler(args)
     except AdvisorError as exc:

@@ -20,14 +20,18 @@ def enabled() -> bool:
 
 @contextmanager
 def progress_bar(total: int, description: str) -> Iterator[Callable[[int], None]]:
-    """Yields ``advance(n)``; a no-op where nobody watches."""
+    """Yields ``advance(n=1, description=None)``; a no-op where nobody watches."""
     if not enabled():
-        yield lambda n=1: None
+        yield lambda n=1, description=None: None
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=_console, transient=True) as bar:
         task = bar.add_task(description, total=total)
-        yield lambda n=1: bar.advance(task, n)
+
+        def advance(n: int = 1, description: str | None = None) -> None:
+            bar.update(task, advance=n, **({"description": description} if description else {}))
+
+        yield advance
 
 
 def note(message: str) -> None:

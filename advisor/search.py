@@ -26,6 +26,7 @@ from advisor.zoo import resolve_model
 
 DEFAULT_TRIALS = 24
 TRIAL_EPOCHS = 4
+LR_SCALE = (1 / 3, 3.0)  # around each method's default learning rate, log scale
 
 
 def default_storage() -> str:
@@ -75,7 +76,7 @@ def objective(study_attrs: dict, trial: optuna.Trial) -> tuple[float, float]:
     # Ranks on a log scale: powers of two, as in the candidate grid.
     rank = 2 ** trial.suggest_int("log2_rank", 0, len(RANKS) - 1) if m.uses_rank else None
     targets = trial.suggest_categorical("targets", list(TARGETS)) if m.uses_targets else None
-    lr = m.default_lr * trial.suggest_float("lr_scale", 1 / 3, 3.0, log=True)
+    lr = m.default_lr * trial.suggest_float("lr_scale", *LR_SCALE, log=True)
     config = canonical(method, rank, targets)
     trial_config = TrialConfig(model=study_attrs["model"], task=study_attrs["task"],
                                dataset=study_attrs["dataset"], epochs=study_attrs["epochs"],
@@ -93,6 +94,16 @@ def objective(study_attrs: dict, trial: optuna.Trial) -> tuple[float, float]:
     return result.accuracy_after, float(result.cost.memory.peak_bytes)
 
 
+def _record_task_size(study: optuna.Study, task: str, dataset: str) -> None:
+    """So that recommend needs no data loading."""
+    if "target_train_size" not in study.user_attrs:
+        from advisor.tasks import load_task
+
+        data = load_task(task, dataset)
+        study.set_user_attr("target_train_size", len(data.target.train))
+        study.set_user_attr("num_classes", data.target.num_classes)
+
+
 def search(model: str = "mobilenet_v3_small", task: str = "unseen", trials: int = DEFAULT_TRIALS,
            storage: str | None = None, name: str | None = None, dataset: str = "digits",
            epochs: int = TRIAL_EPOCHS, seed: int = 0,
@@ -103,18 +114,70 @@ def search(model: str = "mobilenet_v3_small", task: str = "unseen", trials: int 
     if trials < 1:
         raise AdvisorError(f"--trials must be >= 1, got {trials}")
     study = open_study(model, task, storage, name, dataset, epochs, seed)
-    if "target_train_size" not in study.user_attrs:  # so recommend needs no data loading
-        from advisor.tasks import load_task
-
-        data = load_task(task, dataset)
-        study.set_user_attr("target_train_size", len(data.target.train))
-        study.set_user_attr("num_classes", data.target.num_classes)
+    _record_task_size(study, task, dataset)
     attrs = dict(study.user_attrs)
     show = progress.enabled() if show_progress is None else show_progress
     logging.getLogger("optuna").setLevel(logging.WARNING)
     study.optimize(lambda t: objective(attrs, t), n_trials=trials, catch=(Exception,),
                    show_progress_bar=show, gc_after_trial=False)
     return study
+
+
+def seed_study(results: list[dict], storage: str | None = None) -> dict[str, int]:
+    """Add finished trial results (e.g. a benchmark's) to the studies they belong to, as if
+    the study had run them, so ``recommend`` and the surrogate use them. Results a study could
+    not have produced (rank or learning rate outside its space, other resolution, weights or
+    seed) or already holds are skipped. Returns the number added per study."""
+    from optuna.distributions import (
+        CategoricalDistribution,
+        FloatDistribution,
+        IntDistribution,
+    )
+
+    from advisor.trial import TrialConfig
+
+    # A study's trials differ only in these; anything else (resolution, weights...) would not
+    # be comparable with them.
+    study_defaults = TrialConfig().model_dump(exclude={"model", "task", "method", "rank",
+                                                       "targets", "lr", "epochs", "dataset"})
+    added: dict[str, int] = {}
+    for result in results:
+        c = result["config"]
+        m = METHODS[c["method"]]
+        if any(c.get(k) != v for k, v in study_defaults.items()):
+            continue
+        if m.uses_rank and c["rank"] not in RANKS:
+            continue
+        if not m.default_lr / 3.0001 <= c["lr"] <= m.default_lr * 3.0001:
+            continue
+        study = open_study(c["model"], c["task"], storage, dataset=c["dataset"],
+                           epochs=c["epochs"])
+        held = {_result_key(r) for r in completed_results(study)}
+        if _result_key(result) in held:
+            continue
+        _record_task_size(study, c["task"], c["dataset"])
+        params: dict = {"method": c["method"]}
+        dists: dict = {"method": CategoricalDistribution(list(METHODS))}
+        if m.uses_rank:
+            params["log2_rank"] = RANKS.index(c["rank"])
+            dists["log2_rank"] = IntDistribution(0, len(RANKS) - 1)
+        if m.uses_targets:
+            params["targets"] = c["targets"]
+            dists["targets"] = CategoricalDistribution(list(TARGETS))
+        params["lr_scale"] = min(max(c["lr"] / m.default_lr, LR_SCALE[0]), LR_SCALE[1])
+        dists["lr_scale"] = FloatDistribution(*LR_SCALE, log=True)
+        study.add_trial(optuna.trial.create_trial(
+            params=params, distributions=dists,
+            values=[result["accuracy_after"], float(result["cost"]["memory"]["peak_bytes"])],
+            user_attrs={"result": result, "seeded": True}, constraints={"refused": 0.0}))
+        added[study.study_name] = added.get(study.study_name, 0) + 1
+    return added
+
+
+def _result_key(result: dict) -> tuple:
+    c = result["config"]
+    return (c["method"], c["rank"], c["targets"], round(c["lr"], 12), c["seed"],
+            c["resolution"], c["batch_size"])
 
 
 def completed_results(study: optuna.Study) -> list[dict]:

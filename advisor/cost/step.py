@@ -8,7 +8,8 @@ tensors the same code measures a real step; both agree exactly (tests/test_cost_
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 
 import torch
 from torch import nn
@@ -147,10 +148,16 @@ def profile_batch_scaled(model: str, method: str, rank: int | None = None,
     return BatchScaledCost.from_profiles(a, b, line_a, line_b)
 
 
-def _profile(model: str, method: str, rank: int | None, targets: str, batch_size: int,
-             resolution: int, num_classes: int, fake: bool = True,
-             seed: int = 0) -> tuple[CostReport, list[tuple[int, ...]]]:
-    started = time.perf_counter()
+@contextmanager
+def prepared_for_step(model: str, method: str, rank: int | None, targets: str,
+                      num_classes: int, fake: bool = True,
+                      seed: int = 0) -> Iterator[tuple[Prepared, str, int | None]]:
+    """The configured model and optimizer, on fake tensors unless ``fake`` is False.
+
+    Fake mode: build and insert adapters on the meta device (no memory; peft skips its device
+    moves there), then materialise as fake CPU tensors; steps must run inside this context.
+    Yields (prepared, canonical model name, rank with the method's default applied).
+    """
     spec = resolve_model(model)
     m = get_method(method)
     if m.uses_rank and rank is None:
@@ -158,21 +165,27 @@ def _profile(model: str, method: str, rank: int | None, targets: str, batch_size
         rank = DEFAULT_RANK
     config = MethodConfig(method, rank, targets)
     torch.manual_seed(seed)
-    # Fake mode: build and insert adapters on the meta device (no memory; peft skips its device
-    # moves there), then materialise as fake CPU tensors. Real mode: the ordinary CPU path.
     with torch.device("meta") if fake else nullcontext():
         net = m.select(build_model(spec, num_classes), spec.head, config)
     # allow_non_fake_inputs: to_empty reads the meta parameters (shapes only) once.
     with FakeTensorMode(allow_non_fake_inputs=True) if fake else nullcontext():
         if fake:
             net = net.to_empty(device="cpu")
-        prepared = m.attach_optimizer(net, spec.head, config)
+        yield m.attach_optimizer(net, spec.head, config), spec.name, rank
+
+
+def _profile(model: str, method: str, rank: int | None, targets: str, batch_size: int,
+             resolution: int, num_classes: int, fake: bool = True,
+             seed: int = 0) -> tuple[CostReport, list[tuple[int, ...]]]:
+    started = time.perf_counter()
+    with prepared_for_step(model, method, rank, targets, num_classes, fake, seed) as (
+            prepared, name, rank):
         warm, counter, tracker = measure_step(prepared, batch_size, resolution, num_classes)
         state = update_state(prepared.model, prepared.trains_norm_statistics)
         all_params = list(prepared.model.parameters())
     flops, memory = summarize(warm, counter, tracker)
     return CostReport(
-        model=spec.name, method=method, rank=rank, targets=targets, batch_size=batch_size,
+        model=name, method=method, rank=rank, targets=targets, batch_size=batch_size,
         resolution=resolution, num_classes=num_classes, flops=flops, memory=memory,
         params=Params(total=sum(p.numel() for p in all_params),
                       trainable=sum(p.numel() for p in all_params if p.requires_grad)),

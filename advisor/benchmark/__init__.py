@@ -1,0 +1,48 @@
+"""``advisor benchmark``: the study reproduced on our own measurements (runs, plots, report).
+
+The same trial runner and cost profiler as ``recommend``; the runs can seed a study.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from advisor.benchmark.findings import Claim
+from advisor.benchmark.plan import QUICK, BenchmarkPlan, Run
+from advisor.benchmark.runner import Measurements, RunRecord, run_benchmark
+
+
+class BenchmarkReport(BaseModel):
+    out: str
+    files: list[str]
+    runs: int
+    executed: int
+    failed: int
+    refused: int
+    claims: list[Claim]
+
+
+def benchmark(plan: BenchmarkPlan, out: str | Path, command: str = "advisor benchmark",
+              ) -> BenchmarkReport:
+    """Run what is not done yet, then write runs.csv/json, the plots and report.md."""
+    from advisor.benchmark.markdown import write_report
+    from advisor.benchmark.plots import write_plots
+    from advisor.benchmark.table import rows, write_tables
+
+    out = Path(out)
+    measurements = run_benchmark(plan, out)
+    table = rows(measurements)
+    files = list(write_tables(table, out))
+    plots = write_plots(table, out)
+    report, claims = write_report(measurements, table, plots, out, command)
+    return BenchmarkReport(
+        out=str(out), files=[str(p) for p in [*files, *plots, report]], runs=len(table),
+        executed=measurements.executed,
+        failed=sum(r["status"] == "failed" for r in table),
+        refused=sum(r["status"] == "refused" for r in table), claims=claims)
+
+
+__all__ = ["QUICK", "BenchmarkPlan", "BenchmarkReport", "Measurements", "Run", "RunRecord",
+           "benchmark", "run_benchmark"]

@@ -1,0 +1,138 @@
+"""Runs a benchmark plan with the same trial runner and cost profiler as ``recommend``.
+
+Every finished run is appended to ``runs.jsonl`` in the output folder as soon as it ends, so an
+interrupted benchmark resumes where it stopped and a crash in one run loses no other. Refused
+runs (a method that cannot take a configuration) are final; failed runs are retried on resume.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from advisor import progress
+from advisor.benchmark.plan import BenchmarkPlan, Run
+from advisor.errors import AdvisorError, IncompatibleConfigError
+from advisor.space import Config
+
+RUNS_FILE = "runs.jsonl"
+
+
+class RunRecord(BaseModel):
+    key: str
+    run: Run
+    status: str  # "ok" | "refused" | "failed"
+    error: str | None = None
+    result: dict | None = None  # TrialResult, as JSON
+
+
+class Measurements(BaseModel):
+    """Everything a report is made of."""
+
+    plan: BenchmarkPlan
+    records: list[RunRecord]
+    costs: dict[str, dict]  # "model|config key" -> CostReport JSON at the device scale
+    torch_counter_flops: dict[str, int]  # same keys: the study's FLOP counting
+    executed: int  # runs this call trained (0 when everything was already done)
+
+
+def cost_key(model: str, config: Config) -> str:
+    return f"{model}|{config.key()}"
+
+
+def load_records(out: Path) -> dict[str, RunRecord]:
+    path = out / RUNS_FILE
+    records: dict[str, RunRecord] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            if line.strip():
+                record = RunRecord.model_validate_json(line)
+                records[record.key] = record  # the last word on a key wins (a retried failure)
+    return records
+
+
+def _append(out: Path, record: RunRecord) -> None:
+    with (out / RUNS_FILE).open("a") as f:
+        f.write(record.model_dump_json() + "\n")
+
+
+def _run_one(plan: BenchmarkPlan, run: Run) -> RunRecord:
+    from advisor.trial import TrialConfig, run_trial
+
+    key = plan.run_key(run)
+    config = TrialConfig(model=run.model, task=run.task, method=run.method, rank=run.rank,
+                         targets=run.targets, epochs=plan.epochs,
+                         resolution=plan.trial_resolution, dataset=plan.dataset, seed=plan.seed)
+    try:
+        result = run_trial(config)
+    except IncompatibleConfigError as exc:
+        return RunRecord(key=key, run=run, status="refused", error=str(exc))
+    except AdvisorError:
+        raise  # the user's input (e.g. a dataset path): every run would fail the same way
+    except Exception as exc:  # one run's crash must not lose the others
+        last = traceback.format_exception_only(exc)[-1].strip()
+        return RunRecord(key=key, run=run, status="failed", error=last)
+    return RunRecord(key=key, run=run, status="ok", result=result.model_dump(mode="json"))
+
+
+def _device_scale_costs(plan: BenchmarkPlan, out: Path) -> tuple[dict, dict]:
+    """Exact costs (shared cache with ``recommend``) and the study's FLOP count, per model and
+    configuration; full fine-tuning is always costed, as the reference every ratio needs."""
+    from advisor.costcache import costs, valid_configs
+    from advisor.tasks import load_task
+
+    num_classes = {load_task(t, plan.dataset).target.num_classes for t in plan.tasks}
+    if len(num_classes) != 1:
+        raise AdvisorError("tasks with different class counts cannot share one cost table")
+    classes = num_classes.pop()
+    configs = list(dict.fromkeys([Config("full"), *plan.configs()]))
+    reports: dict[str, dict] = {}
+    path = out / f"torch-counter-flops-b{plan.cost_batch_size}-px{plan.cost_resolution}.json"
+    counted: dict[str, int] = json.loads(path.read_text()) if path.exists() else {}
+    for model in plan.models:
+        valid = valid_configs(model, configs)
+        for config, report in costs(model, valid, plan.cost_batch_size, plan.cost_resolution,
+                                    classes).items():
+            reports[cost_key(model, config)] = report.model_dump(mode="json")
+    missing = [(m, c) for m in plan.models for c in configs
+               if cost_key(m, c) in reports and cost_key(m, c) not in counted]
+    if missing:
+        from advisor.cost.study_counter import torch_counted_flops
+
+        with progress.progress_bar(len(missing), "counting FLOPs as the study did") as advance:
+            for model, c in missing:
+                counted[cost_key(model, c)] = torch_counted_flops(
+                    model, c.method, c.rank, c.targets, plan.cost_batch_size,
+                    plan.cost_resolution, classes)
+                path.write_text(json.dumps(counted, indent=1))
+                advance(1)
+    return reports, counted
+
+
+def run_benchmark(plan: BenchmarkPlan, out: Path,
+                  on_record: Callable[[RunRecord], None] | None = None) -> Measurements:
+    """Run every run of ``plan`` not already finished in ``out``; cost every configuration."""
+    out.mkdir(parents=True, exist_ok=True)
+    records = load_records(out)
+    todo = [r for r in plan.runs()
+            if records.get(plan.run_key(r)) is None
+            or records[plan.run_key(r)].status == "failed"]
+    if len(todo) < len(plan.runs()):
+        progress.note(f"resuming: {len(plan.runs()) - len(todo)} of {len(plan.runs())} runs "
+                      f"already done in {out}")
+    with progress.progress_bar(len(todo), "benchmark") as advance:
+        for run in todo:
+            advance(0, f"{run.model} {run.task} {run.config.label}")
+            record = _run_one(plan, run)
+            _append(out, record)
+            records[record.key] = record
+            if on_record is not None:
+                on_record(record)
+            advance(1)
+    costs, counted = _device_scale_costs(plan, out)
+    return Measurements(plan=plan, records=[records[plan.run_key(r)] for r in plan.runs()],
+                        costs=costs, torch_counter_flops=counted, executed=len(todo))
