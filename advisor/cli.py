@@ -199,6 +199,21 @@ def _records(out: str):
     return list(load_records(Path(out)).values())
 
 
+def _cmd_tui(args: argparse.Namespace) -> int:
+    from advisor.devices import load_device
+    from advisor.space import TASKS
+    from advisor.tui import run_tui
+    from advisor.zoo import resolve_model
+
+    device = load_device(args.device)  # bad input: one line before the screen opens
+    resolve_model(args.model)
+    if args.task not in TASKS:
+        raise AdvisorError(f"unknown task '{args.task}'; choose one of: {', '.join(TASKS)}")
+    run_tui(device=device, model=args.model, task=args.task, storage=args.storage,
+            study=args.study)
+    return 0
+
+
 def _constraints(args: argparse.Namespace):
     from advisor.devices import Constraints
 
@@ -210,11 +225,18 @@ def _constraints(args: argparse.Namespace):
 
 
 def _cmd_recommend(args: argparse.Namespace) -> int:
+    from advisor.devices import load_device
     from advisor.recommend import recommend
     from advisor.report import emit_json, print_recommendation
 
-    result = recommend(args.device, args.model, args.task, _constraints(args), args.batch_size,
+    device = load_device(args.device)
+    result = recommend(device, args.model, args.task, _constraints(args), args.batch_size,
                        args.resolution, args.samples, args.storage, args.study)
+    if args.export and result.recommendation is not None:
+        from advisor.export import export_choice
+
+        for path in export_choice(result, result.recommendation, device, args.export):
+            sys.stderr.write(f"wrote {path}\n")
     if args.json:
         emit_json({"recommendation": result.recommendation, **result.model_dump(
             mode="json", exclude={"recommendation"})})
@@ -293,6 +315,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resolution", type=int, help="default: the device profile's")
     p.add_argument("--samples", type=int, help="training samples on the device (default: task)")
     p.add_argument("--storage", help="Optuna storage URL of the study")
+    p.add_argument("--study", help="study name")
+    p.add_argument("--export", metavar="FILE",
+                   help="write the choice and the commands that reproduce it (.json, .toml, "
+                        "or both without a suffix)")
+
+    p = command("tui", _cmd_tui, "explore devices, constraints and recommendations "
+                                 "interactively (press ? inside for keys)")
+    p.add_argument("--device", default="jetson-nano", help="shipped id or a .toml path")
+    p.add_argument("--model", default="mobilenet_v3_small", help="name or alias")
+    p.add_argument("--task", choices=TASKS, default="unseen")
+    p.add_argument("--storage", help="Optuna storage URL of the studies")
     p.add_argument("--study", help="study name")
 
     p = command("benchmark", _cmd_benchmark,

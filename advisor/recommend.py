@@ -8,6 +8,7 @@ feasibility and the estimated update time. So a new device never needs new trial
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
@@ -76,6 +77,31 @@ class Recommendation(BaseModel):
     alternatives: list[Option]
     suggestion: str | None = None
     notes: list[str]
+    ranked: list[Option] = Field(default_factory=list, exclude=True,
+                                 description="Every candidate, best first (for the TUI; not "
+                                             "in JSON output).")
+
+
+@dataclass
+class Evidence:
+    """What a study knows about (model, task), whatever the device: everything ``decide``
+    needs besides the device, fitted once so that a new device or constraint costs
+    milliseconds (the TUI re-ranks on every keystroke)."""
+
+    model: str
+    task: str
+    study: str
+    epochs: int
+    surrogate: AccuracySurrogate
+    samples: int  # the task's target training set
+    num_classes: int
+    _predictions: dict[Config, tuple[float, float]] = field(default_factory=dict)
+
+    def predictions(self, configs: list[Config]) -> dict[Config, tuple[float, float]]:
+        missing = [c for c in configs if c not in self._predictions]
+        if missing:
+            self._predictions.update(self.surrogate.best_lr_scales(missing))
+        return {c: self._predictions[c] for c in configs}
 
 
 def _evaluate(config: Config, cost, device: DeviceProfile, limits: Constraints,
@@ -133,10 +159,11 @@ def rank_options(options: list[Option]) -> list[Option]:
 
 def evaluate_all(model: str, configs: list[Config], device: DeviceProfile, limits: Constraints,
                  surrogate: AccuracySurrogate, epochs: int, samples: int, num_classes: int,
-                 batch_size: int, resolution: int) -> list[Option]:
+                 batch_size: int, resolution: int,
+                 predictions: dict[Config, tuple[float, float]] | None = None) -> list[Option]:
     """Every candidate with its exact device-scale cost and predicted accuracy."""
     exact = costs(model, configs, batch_size, resolution, num_classes)
-    predictions = surrogate.best_lr_scales(configs)
+    predictions = predictions or surrogate.best_lr_scales(configs)
     return [_evaluate(c, exact[c], device, limits, surrogate, epochs, samples, predictions[c])
             for c in configs]
 
@@ -170,32 +197,28 @@ def _suggest(model: str, options: list[Option], device: DeviceProfile, limits: C
     return f"closest: {best.label}: {'; '.join(best.violations)}; relax that limit"
 
 
-def recommend(device: str | DeviceProfile = "jetson-nano", model: str = "mobilenet_v3_small",
-              task: str = "unseen", constraints: Constraints | None = None,
-              batch_size: int | None = None, resolution: int | None = None,
-              samples: int | None = None, storage: str | None = None,
-              study: str | None = None, trials: int = DEFAULT_TRIALS,
-              epochs: int = TRIAL_EPOCHS,
-              configs: list[Config] | None = None) -> Recommendation:
-    """The best configuration that fits, with its costs, slack and the runners-up.
+def _check_scale(batch_size: int, resolution: int) -> None:
+    if batch_size < 1 or not 8 <= resolution <= 512:
+        raise AdvisorError("need --batch-size >= 1 and --resolution 8..512")
 
-    Runs a study first if (model, task) has none (a few minutes, shown with a progress bar).
-    ``configs`` restricts the candidates (default: every method x rank x target policy).
+
+def study_evidence(model: str = "mobilenet_v3_small", task: str = "unseen",
+                   storage: str | None = None, study: str | None = None,
+                   trials: int = DEFAULT_TRIALS, epochs: int = TRIAL_EPOCHS,
+                   run_search: bool = True) -> Evidence:
+    """Open the (model, task) study and fit the accuracy surrogate.
+
+    With ``run_search``, a study with too few trials is first run (a few minutes, with a
+    progress bar); without, it is an AdvisorError that says to run one.
     """
     from advisor import progress
 
-    profile = load_device(device)
-    limits = constraints or Constraints()
     spec = resolve_model(model)
     if task not in TASKS:
         raise AdvisorError(f"unknown task '{task}'; choose one of: {', '.join(TASKS)}")
-    batch_size = batch_size or profile.batch_size
-    resolution = resolution or profile.resolution
-    if batch_size < 1 or not 8 <= resolution <= 512:
-        raise AdvisorError("need --batch-size >= 1 and --resolution 8..512")
     opened = open_study(spec.name, task, storage, study, epochs=epochs)
     results = completed_results(opened)
-    if len(results) < MIN_TRIALS:  # no usable study yet: run one (never top up silently)
+    if len(results) < MIN_TRIALS and run_search:  # no usable study yet (never top up silently)
         progress.note(f"no study for {spec.name} on '{task}' yet: running {trials} short trials "
                       f"(stored in {storage or 'the cache'}; later calls reuse them)")
         opened = search(spec.name, task, trials - len(results), storage, study, epochs=epochs)
@@ -210,31 +233,51 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = "mobilen
                  "num_classes": data.target.num_classes}
         for key, value in attrs.items():  # stored, so later calls need no data
             opened.set_user_attr(key, value)
-    samples = samples or attrs["target_train_size"]
-    num_classes = attrs["num_classes"]
-    candidates = valid_configs(spec.name, configs or grid())
-    options = evaluate_all(spec.name, candidates, profile, limits, surrogate, epochs, samples,
-                           num_classes, batch_size, resolution)
+    return Evidence(model=spec.name, task=task, study=opened.study_name, epochs=epochs,
+                    surrogate=surrogate, samples=attrs["target_train_size"],
+                    num_classes=attrs["num_classes"])
+
+
+def decide(evidence: Evidence, device: str | DeviceProfile = "jetson-nano",
+           constraints: Constraints | None = None, batch_size: int | None = None,
+           resolution: int | None = None, samples: int | None = None,
+           configs: list[Config] | None = None) -> Recommendation:
+    """Rank every candidate for this device and these limits, and explain the choice."""
+    profile = load_device(device)
+    limits = constraints or Constraints()
+    batch_size = batch_size or profile.batch_size
+    resolution = resolution or profile.resolution
+    _check_scale(batch_size, resolution)
+    surrogate, epochs, task = evidence.surrogate, evidence.epochs, evidence.task
+    samples = samples or evidence.samples
+    num_classes = evidence.num_classes
+    candidates = valid_configs(evidence.model, configs or grid())
+    options = evaluate_all(evidence.model, candidates, profile, limits, surrogate, epochs,
+                           samples, num_classes, batch_size, resolution,
+                           evidence.predictions(candidates))
     ranked = rank_options(options)
     chosen = ranked[0] if ranked[0].feasible else None
+    for option in ranked:
+        if not option.feasible:
+            option.reason = "; ".join(option.violations)
+        elif option is chosen:
+            option.reason = "the most accurate configuration that fits"
+        else:
+            gap = chosen.predicted_accuracy - option.predicted_accuracy
+            if gap > surrogate.cv_mae:
+                option.reason = f"{100 * gap:.1f} points less accurate (predicted)"
+            else:
+                option.reason = (f"{100 * gap:.1f} points less accurate, within the "
+                                 f"surrogate's error (+-{100 * surrogate.cv_mae:.1f}): a close "
+                                 "alternative")
     alternatives = []
     for method in METHODS:
         best = next((o for o in ranked if o.method == method and o is not chosen), None)
-        if best is None:
-            continue
-        if not best.feasible:
-            best.reason = "; ".join(best.violations)
-        elif chosen is not None:
-            gap = chosen.predicted_accuracy - best.predicted_accuracy
-            if gap > surrogate.cv_mae:
-                best.reason = f"{100 * gap:.1f} points less accurate (predicted)"
-            else:
-                best.reason = (f"{100 * gap:.1f} points less accurate, within the surrogate's "
-                               f"error (+-{100 * surrogate.cv_mae:.1f}): a close alternative")
-        alternatives.append(best)
-    suggestion = None if chosen else _suggest(spec.name, options, profile, limits, surrogate,
-                                              epochs, samples, num_classes, batch_size,
-                                              resolution)
+        if best is not None:
+            alternatives.append(best)
+    suggestion = None if chosen else _suggest(evidence.model, options, profile, limits,
+                                              surrogate, epochs, samples, num_classes,
+                                              batch_size, resolution)
     notes = [
         f"accuracy: measured for the {len(surrogate.tried)} configurations the study tried, else "
         f"a random-forest surrogate over its {surrogate.n_trials} trials (built-in '{task}' "
@@ -247,7 +290,25 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = "mobilen
         f"{profile.compute.training_gflops:g} GFLOP/s ({profile.compute.training_gflops_basis})",
     ]
     return Recommendation(
-        device=profile.id, device_name=profile.name, model=spec.name, task=task,
-        study=opened.study_name, trials=surrogate.n_trials, surrogate_error=surrogate.cv_mae,
+        device=profile.id, device_name=profile.name, model=evidence.model, task=task,
+        study=evidence.study, trials=surrogate.n_trials, surrogate_error=surrogate.cv_mae,
         samples=samples, constraints=limits, recommendation=chosen, alternatives=alternatives,
-        suggestion=suggestion, notes=notes)
+        suggestion=suggestion, notes=notes, ranked=ranked)
+
+
+def recommend(device: str | DeviceProfile = "jetson-nano", model: str = "mobilenet_v3_small",
+              task: str = "unseen", constraints: Constraints | None = None,
+              batch_size: int | None = None, resolution: int | None = None,
+              samples: int | None = None, storage: str | None = None,
+              study: str | None = None, trials: int = DEFAULT_TRIALS,
+              epochs: int = TRIAL_EPOCHS,
+              configs: list[Config] | None = None) -> Recommendation:
+    """The best configuration that fits, with its costs, slack and the runners-up.
+
+    Runs a study first if (model, task) has none (a few minutes, shown with a progress bar).
+    ``configs`` restricts the candidates (default: every method x rank x target policy).
+    """
+    profile = load_device(device)  # bad input fails before any study is opened or run
+    _check_scale(batch_size or profile.batch_size, resolution or profile.resolution)
+    evidence = study_evidence(model, task, storage, study, trials, epochs)
+    return decide(evidence, profile, constraints, batch_size, resolution, samples, configs)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Callable
 
 import optuna
 
@@ -107,8 +108,11 @@ def _record_task_size(study: optuna.Study, task: str, dataset: str) -> None:
 def search(model: str = "mobilenet_v3_small", task: str = "unseen", trials: int = DEFAULT_TRIALS,
            storage: str | None = None, name: str | None = None, dataset: str = "digits",
            epochs: int = TRIAL_EPOCHS, seed: int = 0,
-           show_progress: bool | None = None) -> optuna.Study:
-    """Run (or extend) a study by ``trials`` trials; finished trials are never repeated."""
+           show_progress: bool | None = None,
+           callbacks: list[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]] | None = None,
+           ) -> optuna.Study:
+    """Run (or extend) a study by ``trials`` trials; finished trials are never repeated.
+    ``callbacks`` are Optuna's, called after each trial (the TUI's progress display)."""
     from advisor import progress
 
     if trials < 1:
@@ -119,7 +123,7 @@ def search(model: str = "mobilenet_v3_small", task: str = "unseen", trials: int 
     show = progress.enabled() if show_progress is None else show_progress
     logging.getLogger("optuna").setLevel(logging.WARNING)
     study.optimize(lambda t: objective(attrs, t), n_trials=trials, catch=(Exception,),
-                   show_progress_bar=show, gc_after_trial=False)
+                   show_progress_bar=show, gc_after_trial=False, callbacks=callbacks)
     return study
 
 

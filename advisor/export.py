@@ -1,0 +1,96 @@
+"""A chosen configuration as a file (JSON or TOML) and the commands that reproduce it.
+
+Shared by ``advisor recommend --export`` and the TUI's export, so both write the same thing.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from advisor.devices import DeviceProfile, list_devices
+from advisor.errors import AdvisorError
+from advisor.recommend import Option, Recommendation
+
+
+def _flag(name: str, value: Any) -> list[str]:
+    return [] if value is None else [f"--{name}", str(value)]
+
+
+def commands(result: Recommendation, option: Option, device_arg: str) -> dict[str, str]:
+    """``recommend``: the same question; ``trial``: the accuracy measurement; ``profile``:
+    the exact device-scale cost."""
+    c = result.constraints
+    rank = ["--rank", str(option.rank), "--targets", option.targets] if option.rank else []
+    recommend = ["advisor", "recommend", "--device", device_arg, "--model", result.model,
+                 "--task", result.task, "--batch-size", str(option.batch_size),
+                 "--resolution", str(option.resolution),
+                 *_flag("max-memory", c.max_memory), *_flag("max-update-time", c.max_update_time),
+                 *_flag("max-storage", c.max_storage), *_flag("min-accuracy", c.min_accuracy)]
+    trial = ["advisor", "trial", "--model", result.model, "--task", result.task,
+             "--method", option.method, *rank, "--lr", f"{option.lr:.3g}",
+             "--epochs", str(option.epochs)]
+    profile = ["advisor", "profile", "--model", result.model, "--method", option.method, *rank,
+               "--batch-size", str(option.batch_size), "--resolution", str(option.resolution)]
+    return {name: shlex.join(argv) for name, argv in
+            (("recommend", recommend), ("trial", trial), ("profile", profile))}
+
+
+def _drop_none(value: Any) -> Any:
+    """TOML has no null."""
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value if v is not None]
+    return value
+
+
+def export_choice(result: Recommendation, option: Option, device: DeviceProfile,
+                  path: str | Path) -> list[Path]:
+    """Write ``path`` (.json or .toml; any other suffix: both). A device that is not in the
+    shipped catalog is written beside it as ``<stem>.device.toml`` for ``--device``."""
+    path = Path(path)
+    shipped = {d.id: d for d in list_devices()}
+    written: list[Path] = []
+    device_arg = device.id
+    if shipped.get(device.id) != device:
+        device_path = path.with_name(f"{path.stem}.device.toml")
+        device_arg = str(device_path)
+        written.append(_write(device_path, tomli_w.dumps(
+            _drop_none(device.model_dump(mode="json")))))
+    document = {
+        "device": device.id, "device_name": device.name, "model": result.model,
+        "task": result.task,
+        "constraints": result.constraints.model_dump(mode="json"),
+        "configuration": {"method": option.method, "rank": option.rank,
+                          "targets": option.targets if option.rank else None,
+                          "lr": option.lr, "epochs": option.epochs,
+                          "batch_size": option.batch_size, "resolution": option.resolution},
+        "accuracy": {"predicted": option.predicted_accuracy, "error": option.accuracy_error,
+                     "measured_in_study": option.best_trial_accuracy},
+        "cost": {"peak_bytes": option.peak_bytes, "required_ram_bytes": option.required_ram_bytes,
+                 "flops_per_step": option.flops_per_step, "storage_bytes": option.storage_bytes,
+                 "update_seconds_estimate": option.update_seconds},
+        "feasible": option.feasible, "violations": option.violations,
+        "commands": commands(result, option, device_arg),
+    }
+    suffixes = [path.suffix] if path.suffix in (".json", ".toml") else [".json", ".toml"]
+    for suffix in suffixes:
+        target = path.with_suffix(suffix) if path.suffix != suffix else path
+        text = (json.dumps(document, indent=2) + "\n" if suffix == ".json"
+                else tomli_w.dumps(_drop_none(document)))
+        written.append(_write(target, text))
+    return written
+
+
+def _write(path: Path, text: str) -> Path:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    except OSError as exc:
+        raise AdvisorError(f"cannot write {path}: {exc.strerror}") from None
+    return path

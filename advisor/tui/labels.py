@@ -1,0 +1,47 @@
+"""Short texts for an 80-column screen (presentation only: every number comes from the API)."""
+
+from __future__ import annotations
+
+from advisor.recommend import Option
+from advisor.report import human_bytes
+
+TARGETS_SHORT = {"all": "all", "pointwise": "pw", "no-depthwise": "no-dw"}
+SLACK_NAMES = {"memory_bytes": "RAM", "storage_bytes": "flash", "update_seconds": "time",
+               "accuracy": "accuracy"}
+
+
+def short_label(option: Option) -> str:
+    if option.rank is None:
+        return option.method
+    return f"{option.method} r{option.rank} {TARGETS_SHORT.get(option.targets, option.targets)}"
+
+
+def accuracy_text(option: Option) -> str:
+    return f"{option.predicted_accuracy:.1%}±{option.accuracy_error * 100:.0f}"
+
+
+def binding(option: Option) -> str:
+    """The constraints an infeasible option breaks, by name ("RAM", "flash+time")."""
+    broken = [SLACK_NAMES[k] for k, v in option.slack.items() if v < 0 and k in SLACK_NAMES]
+    return "+".join(broken) or "fits"
+
+
+def seconds_text(seconds: float) -> str:
+    if seconds < 60:
+        return f"~{seconds:.0f} s"
+    if seconds < 3600:
+        return f"~{seconds / 60:.0f} min"
+    return f"~{seconds / 3600:.1f} h"
+
+
+def compact_bytes(n: float) -> str:
+    """At most 7 characters: '639 MiB', '1.2 GiB', '96 KiB'."""
+    if n >= 2**30:
+        return f"{n / 2**30:.1f} GiB"
+    if n >= 2**20:
+        return f"{n / 2**20:.0f} MiB"
+    return human_bytes(n)
+
+
+def ram_text(option: Option) -> str:
+    return compact_bytes(option.required_ram_bytes)
