@@ -22,3 +22,19 @@ def shift_task():
     from advisor.tasks import load_task
 
     return load_task("shift")
+
+
+@pytest.fixture(scope="session")
+def recorded_study(tmp_path_factory):
+    """A study (SQLite file) seeded with real trial results recorded on 2026-11-23
+    (mobilenet_v3_small, unseen, 4 epochs; tests/data), so tests that need a study's evidence
+    train nothing. Returns the file path."""
+    import json
+    from pathlib import Path
+
+    from advisor.search import seed_study
+
+    path = tmp_path_factory.mktemp("recorded") / "study.db"
+    results = Path(__file__).parent / "data" / "mobilenet_v3_small-unseen-e4-results.json"
+    seed_study(json.loads(results.read_text()), f"sqlite:///{path}")
+    return path

@@ -44,6 +44,9 @@ def test_trial_json_reports_before_and_after(capsys):
     ["trial", "--task", "rotate"],
     ["trial", "--epochs", "many"],
     ["nonsense"],
+    ["tui", "--device", "toaster"],
+    ["tui", "--model", "vgg"],
+    ["recommend", "--device", "toaster", "--export", "x.json"],
 ])
 def test_user_errors_are_one_line_and_exit_2(capsys, argv):
     with pytest.raises(SystemExit) as info:

@@ -108,3 +108,25 @@ def test_cli_json_contract_and_exit_codes(study, capsys, monkeypatch):
     with pytest.raises(SystemExit) as info:
         raise SystemExit(main(["recommend", "--device", "toaster", *common]))
     assert info.value.code == 2
+
+
+def test_evidence_once_then_decide_per_device_matches_recommend(study):
+    from advisor.recommend import decide, study_evidence
+
+    evidence = study_evidence("mobilenetv3", "unseen", study, epochs=1, run_search=False)
+    for device in ("jetson-nano", "raspberry-pi-4-2gb"):
+        direct = _recommend(study, device)
+        split = decide(evidence, device, configs=CONFIGS)
+        assert split.model_dump() == direct.model_dump()
+        assert len(split.ranked) == len(CONFIGS) and split.ranked[0] == split.recommendation
+        assert "ranked" not in split.model_dump(mode="json")  # the JSON contract is unchanged
+        assert all(o.reason for o in split.ranked)
+
+
+def test_evidence_without_a_study_says_to_run_one(tmp_path):
+    from advisor.errors import AdvisorError
+    from advisor.recommend import study_evidence
+
+    with pytest.raises(AdvisorError, match="at least 5"):
+        study_evidence("mobilenetv3", "unseen", f"sqlite:///{tmp_path / 'none.db'}",
+                       run_search=False)

@@ -8,6 +8,7 @@ costing a new resolution, running trials) run in worker threads so the UI never 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,17 @@ from advisor.tui.labels import (
 )
 from advisor.tui.tradeoff import TradeOffPlot
 from advisor.zoo import MODELS, resolve_model
+
+# Two worker threads importing torch/torchvision at once can trip over torchvision's circular
+# imports ("partially initialized module"); each worker imports them under this lock first.
+_IMPORTS = threading.Lock()
+
+
+def _import_torch_stack() -> None:
+    with _IMPORTS:
+        import advisor.cost.step
+        import advisor.trial  # noqa: F401
+
 
 CONSTRAINT_FIELDS = [("max_memory", "max memory", "e.g. 1.5GiB"),
                      ("max_update_time", "max update time", "seconds"),
@@ -185,6 +197,8 @@ class AdvisorApp(App[None]):
             error.update(str(exc))
             return
         error.update("")
+        if question == self.question:
+            return  # e.g. a Select announcing its initial value
         self.query_one("#batch_size", Input).placeholder = f"{question.device.batch_size}"
         self.query_one("#resolution", Input).placeholder = f"{question.device.resolution}"
         self.question = question
@@ -202,6 +216,7 @@ class AdvisorApp(App[None]):
     @work(thread=True, exclusive=True, group="rank")
     def rank(self, question: Question) -> None:
         key = (question.model, question.task)
+        _import_torch_stack()
         try:
             if key not in self.evidence:
                 self.call_from_thread(self._status, f"opening the study for {question.model} on "
@@ -370,6 +385,7 @@ class AdvisorApp(App[None]):
         def done(study, trial) -> None:
             self.call_from_thread(self._trial_done, trial)
 
+        _import_torch_stack()
         try:
             search(model, task, trials, self.storage, self.study, epochs=self.epochs,
                    show_progress=False, callbacks=[done])
@@ -385,9 +401,10 @@ class AdvisorApp(App[None]):
             c = result["config"]
             what = (f"trial {trial.number}: {c['method']}" + (f" r{c['rank']}" if c["rank"] else "")
                     + f", accuracy {result['accuracy_after']:.1%}")
+        elif "refused" in trial.user_attrs:
+            what = f"trial {trial.number}: refused, no training: {trial.user_attrs['refused']}"
         else:
-            what = f"trial {trial.number}: {trial.state.name.lower()}" + (
-                f" ({trial.user_attrs['refused']})" if "refused" in trial.user_attrs else "")
+            what = f"trial {trial.number}: {trial.state.name.lower()}"
         self.query_one("#search-log", Static).update(what)
 
     def _search_finished(self, model: str, task: str) -> None:
