@@ -138,9 +138,9 @@ def accuracy_findings(table: list[dict]) -> list[str]:
         if not cell:
             continue
         best = max(cell, key=lambda r: r["accuracy_after"])
-        lines.append(f"**{task}**: best run {best['model']} {_label(best)} at "
-                     f"{best['accuracy_after']:.1%} (before the update "
-                     f"{best['accuracy_before']:.1%}).")
+        lines += ["", f"**{task}**: best run {best['model']} {_label(best)} at "
+                      f"{best['accuracy_after']:.1%} (before the update "
+                      f"{best['accuracy_before']:.1%}).", ""]
         for model in dict.fromkeys(r["model"] for r in cell):
             runs = [r for r in cell if r["model"] == model]
             full = next((r for r in runs if r["method"] == "full"), None)

@@ -3,9 +3,11 @@ backend, no global state, so it runs headless and in threads."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from advisor.methods import METHODS
 from advisor.pareto import pareto_front
@@ -114,28 +116,31 @@ def accuracy_vs_memory(table: list[dict], path: Path) -> Path:
         for r in cell:
             ax.scatter(r["peak_bytes"] / MiB, r["accuracy_after"], color=COLORS[r["method"]],
                        marker=MARKERS[models.index(r["model"]) % len(MARKERS)], s=36,
-                       alpha=0.85, label=r["method"])
+                       alpha=0.85)
         front = [cell[i] for i in pareto_front([(r["peak_bytes"], r["accuracy_after"])
                                                 for r in cell])]
         if front:
             ax.step([r["peak_bytes"] / MiB for r in front],
-                    [r["accuracy_after"] for r in front], where="post", color="black", lw=1,
-                    label="Pareto front")
-            for r in front:
-                ax.annotate(f"{r['model']}\n{_config_label(r)}", (r["peak_bytes"] / MiB,
-                            r["accuracy_after"]), fontsize=6, xytext=(3, -9),
-                            textcoords="offset points")
+                    [r["accuracy_after"] for r in front], where="post", color="black", lw=1)
+            last = None
+            for r in front:  # label the front, skipping points crowded onto the last label
+                x, y = math.log10(r["peak_bytes"]), r["accuracy_after"]
+                if last and abs(x - last[0]) < 0.12 and abs(y - last[1]) < 0.06:
+                    continue
+                last = (x, y)
+                ax.annotate(f"{r['model']}\n{_config_label(r)}", (r["peak_bytes"] / MiB, y),
+                            fontsize=6, xytext=(3, -9), textcoords="offset points")
         ax.set_xscale("log")
         ax.set_xlabel("peak training memory, MiB (device scale)")
         ax.set_ylabel("target accuracy after update")
         ax.set_title(task, fontsize=10)
         ax.grid(alpha=0.3)
-    handles, labels = axes[0].get_legend_handles_labels()
-    unique = dict(zip(labels, handles, strict=True))
-    fig.legend(unique.values(), unique.keys(), loc="outside right upper", fontsize=8,
-               title="markers: " + ", ".join(f"{MARKERS[i % len(MARKERS)]} {m}"
-                                             for i, m in enumerate(models)),
-               title_fontsize=7)
+    methods = list(dict.fromkeys(r["method"] for r in ok))
+    handles = [Line2D([], [], ls="", marker="s", color=COLORS[m], label=m) for m in methods]
+    handles += [Line2D([], [], ls="", marker=MARKERS[i % len(MARKERS)], color="grey", label=m)
+                for i, m in enumerate(models)]
+    handles.append(Line2D([], [], color="black", lw=1, label="Pareto front"))
+    fig.legend(handles=handles, loc="outside right upper", fontsize=8)
     fig.savefig(path, dpi=110)
     return path
 
