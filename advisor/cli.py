@@ -154,12 +154,12 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     from advisor.report import emit_json, table
 
     base = QUICK if args.quick else BenchmarkPlan()
-    given = {"models": args.models and _csv(args.models),
-             "methods": args.methods and _csv(args.methods),
-             "tasks": args.tasks and _csv(args.tasks), "targets": args.targets,
+    lists = {k: _csv(getattr(args, k)) for k in ("models", "methods", "tasks")
+             if getattr(args, k) is not None}
+    given = {**lists, "targets": args.targets,
              "epochs": args.epochs, "cost_batch_size": args.cost_batch_size,
              "cost_resolution": args.cost_resolution}
-    if args.ranks:
+    if args.ranks is not None:
         try:
             given["ranks"] = [int(r) for r in _csv(args.ranks)]
         except ValueError:
@@ -274,9 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
         "Which parameter-efficient fine-tuning method fits your edge device?"))
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def command(name: str, handler: Callable[[argparse.Namespace], int], help: str):
+    def command(name: str, handler: Callable[[argparse.Namespace], int], help: str,
+                reports: bool = True):
         p = sub.add_parser(name, help=help, description=help)
-        p.add_argument("--json", action="store_true", help="print one JSON document")
+        if reports:
+            p.add_argument("--json", action="store_true", help="print one JSON document")
         p.set_defaults(handler=handler)
         return p
 
@@ -321,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "or both without a suffix)")
 
     p = command("tui", _cmd_tui, "explore devices, constraints and recommendations "
-                                 "interactively (press ? inside for keys)")
+                                 "interactively (press ? inside for keys)", reports=False)
     p.add_argument("--device", default="jetson-nano", help="shipped id or a .toml path")
     p.add_argument("--model", default="mobilenet_v3_small", help="name or alias")
     p.add_argument("--task", choices=TASKS, default="unseen")

@@ -101,7 +101,7 @@ def test_runs_seed_a_study(tiny, tmp_path):
 
 @pytest.mark.parametrize("argv", [["--ranks", "two"], ["--models", "alexnet"],
                                   ["--methods", "lora,prefix"], ["--tasks", "weather"],
-                                  ["--epochs", "0"]])
+                                  ["--epochs", "0"], ["--models", ","]])
 def test_bad_plan_is_one_line_and_exit_2(argv, tmp_path, capsys):
     assert main(["benchmark", "--out", str(tmp_path), *argv]) == 2
     err = capsys.readouterr().err.strip()

@@ -90,3 +90,13 @@ def test_profile_json_has_the_contract_keys(capsys):
 def test_profile_refuses_impossible_combination(capsys):
     code, _, err = _run(capsys, "profile", "--method", "lora", "--rank", "8", "--targets", "all")
     assert code == 2 and "no-depthwise" in err
+
+
+def test_tui_command_opens_the_app_with_the_given_question(monkeypatch):
+    import advisor.tui as tui
+
+    opened = {}
+    monkeypatch.setattr(tui, "run_tui", lambda **kw: opened.update(kw))
+    assert main(["tui", "--device", "raspberry-pi-5", "--model", "r18", "--task", "shift"]) == 0
+    assert opened["device"].id == "raspberry-pi-5" and opened["model"] == "r18"
+    assert opened["task"] == "shift"

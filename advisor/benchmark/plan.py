@@ -34,10 +34,10 @@ class Run(BaseModel):
 class BenchmarkPlan(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    models: list[str] = ["mobilenet_v2", "mobilenet_v3_small", "resnet18"]
-    methods: list[str] = list(METHODS)
-    ranks: list[int] = [1, 2, 4, 8, 16, 32]
-    tasks: list[str] = list(TASKS)
+    models: list[str] = Field(["mobilenet_v2", "mobilenet_v3_small", "resnet18"], min_length=1)
+    methods: list[str] = Field(list(METHODS), min_length=1)
+    ranks: list[int] = Field([1, 2, 4, 8, 16, 32], min_length=1)
+    tasks: list[str] = Field(list(TASKS), min_length=1)
     targets: str = "no-depthwise"
     epochs: int = Field(4, ge=1, le=100)
     trial_resolution: int = Field(32, ge=8, le=512)
