@@ -10,6 +10,8 @@ from statistics import median
 
 from pydantic import BaseModel
 
+from advisor.benchmark.table import row_label
+
 PEFT = ("lora", "dora", "galore")  # the study's PEFT methods
 ADAPTERS = ("lora", "dora")  # adapter-based: the FLOP claim
 STUDY_FLOP_REDUCTION = 0.95
@@ -138,7 +140,7 @@ def accuracy_findings(table: list[dict]) -> list[str]:
         if not cell:
             continue
         best = max(cell, key=lambda r: r["accuracy_after"])
-        lines += ["", f"**{task}**: best run {best['model']} {_label(best)} at "
+        lines += ["", f"**{task}**: best run {best['model']} {row_label(best)} at "
                       f"{best['accuracy_after']:.1%} (before the update "
                       f"{best['accuracy_before']:.1%}).", ""]
         for model in dict.fromkeys(r["model"] for r in cell):
@@ -148,12 +150,8 @@ def accuracy_findings(table: list[dict]) -> list[str]:
             if full and peft:
                 top = max(peft, key=lambda r: r["accuracy_after"])
                 lines.append(f"- {model}: full fine-tuning {full['accuracy_after']:.1%}; best "
-                             f"PEFT {_label(top)} {top['accuracy_after']:.1%} "
+                             f"PEFT {row_label(top)} {top['accuracy_after']:.1%} "
                              f"({top['accuracy_after'] - full['accuracy_after']:+.1%}) at "
                              f"{top['peak_vs_full']:.2f}x the memory and "
                              f"{top['flops_vs_full']:.2f}x the FLOPs.")
     return lines
-
-
-def _label(r: dict) -> str:
-    return r["method"] if r["rank"] is None else f"{r['method']} r{r['rank']}"

@@ -15,6 +15,14 @@ from advisor.space import TARGETS, TASKS, Config, canonical
 from advisor.zoo import resolve_model
 
 
+def _known(value: list[str], choices: list[str], what: str) -> list[str]:
+    """``value`` without repeats, or an AdvisorError naming the first unknown entry."""
+    unknown = [v for v in value if v not in choices]
+    if unknown:
+        raise AdvisorError(f"unknown {what} '{unknown[0]}'; choose from: {', '.join(choices)}")
+    return list(dict.fromkeys(value))
+
+
 class Run(BaseModel):
     """One cell of the benchmark: a fine-tune of ``config`` on ``task``."""
 
@@ -54,18 +62,12 @@ class BenchmarkPlan(BaseModel):
     @field_validator("methods")
     @classmethod
     def _methods(cls, value: list[str]) -> list[str]:
-        unknown = [m for m in value if m not in METHODS]
-        if unknown:
-            raise AdvisorError(f"unknown method '{unknown[0]}'; choose from: {', '.join(METHODS)}")
-        return list(dict.fromkeys(value))
+        return _known(value, list(METHODS), "method")
 
     @field_validator("tasks")
     @classmethod
     def _tasks(cls, value: list[str]) -> list[str]:
-        unknown = [t for t in value if t not in TASKS]
-        if unknown:
-            raise AdvisorError(f"unknown task '{unknown[0]}'; choose from: {', '.join(TASKS)}")
-        return list(dict.fromkeys(value))
+        return _known(value, list(TASKS), "task")
 
     @field_validator("ranks")
     @classmethod

@@ -9,6 +9,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from advisor.benchmark.table import row_label
 from advisor.methods import METHODS
 from advisor.pareto import pareto_front
 
@@ -20,10 +21,6 @@ MiB = 2**20
 
 def _ok(table: list[dict]) -> list[dict]:
     return [r for r in table if r["status"] == "ok"]
-
-
-def _config_label(row: dict) -> str:
-    return row["method"] if row["rank"] is None else f"{row['method']} r{row['rank']}"
 
 
 def accuracy_vs_rank(table: list[dict], path: Path) -> Path:
@@ -70,7 +67,7 @@ def cost_vs_full(table: list[dict], path: Path) -> Path:
     costs: dict[tuple[str, str], dict] = {}
     for r in table:
         if r["peak_vs_full"] is not None and r["method"] != "full":
-            costs.setdefault((r["model"], _config_label(r)), r)
+            costs.setdefault((r["model"], row_label(r)), r)
     labels = list(dict.fromkeys(label for _, label in costs))
     fig = Figure(figsize=(max(9.0, 0.55 * len(labels) * 2 + 2), 6.5), layout="constrained")
     axes = fig.subplots(2, 2, squeeze=False, sharey="row")
@@ -128,7 +125,7 @@ def accuracy_vs_memory(table: list[dict], path: Path) -> Path:
                 if last and abs(x - last[0]) < 0.12 and abs(y - last[1]) < 0.06:
                     continue
                 last = (x, y)
-                ax.annotate(f"{r['model']}\n{_config_label(r)}", (r["peak_bytes"] / MiB, y),
+                ax.annotate(f"{r['model']}\n{row_label(r)}", (r["peak_bytes"] / MiB, y),
                             fontsize=6, xytext=(3, -9), textcoords="offset points")
         ax.set_xscale("log")
         ax.set_xlabel("peak training memory, MiB (device scale)")

@@ -25,6 +25,11 @@ COLUMNS = [
 ]
 
 
+def row_label(row: dict) -> str:
+    """'lora r8' or 'head': a row's configuration in plots and findings."""
+    return row["method"] if row["rank"] is None else f"{row['method']} r{row['rank']}"
+
+
 def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
