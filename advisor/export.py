@@ -49,16 +49,24 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
+def device_file(device: DeviceProfile, path: str | Path) -> Path | None:
+    """Where a device that is not in the shipped catalog is written beside the export (so
+    ``--device`` can name it); None for a shipped device."""
+    if {d.id: d for d in list_devices()}.get(device.id) == device:
+        return None
+    path = Path(path)
+    return path.with_name(f"{path.stem}.device.toml")
+
+
 def export_choice(result: Recommendation, option: Option, device: DeviceProfile,
                   path: str | Path) -> list[Path]:
     """Write ``path`` (.json or .toml; any other suffix: both). A device that is not in the
     shipped catalog is written beside it as ``<stem>.device.toml`` for ``--device``."""
     path = Path(path)
-    shipped = {d.id: d for d in list_devices()}
     written: list[Path] = []
     device_arg = device.id
-    if shipped.get(device.id) != device:
-        device_path = path.with_name(f"{path.stem}.device.toml")
+    device_path = device_file(device, path)
+    if device_path is not None:
         device_arg = str(device_path)
         written.append(_write(device_path, tomli_w.dumps(
             _drop_none(device.model_dump(mode="json")))))

@@ -104,6 +104,11 @@ class Evidence:
         return {c: self._predictions[c] for c in configs}
 
 
+def memory_limit(device: DeviceProfile, limits: Constraints) -> int:
+    """The RAM an update may need: the device's usable RAM, or less if --max-memory says so."""
+    return min(device.usable_ram, limits.max_memory or device.usable_ram)
+
+
 def _evaluate(config: Config, cost, device: DeviceProfile, limits: Constraints,
               surrogate: AccuracySurrogate, epochs: int, samples: int,
               prediction: tuple[float, float] | None = None) -> Option:
@@ -116,7 +121,7 @@ def _evaluate(config: Config, cost, device: DeviceProfile, limits: Constraints,
     steps = epochs * math.ceil(samples / cost.batch_size)
     seconds = cost.flops.total * steps / device.training_flops_per_second()
     flash_need = cost.storage_bytes + (frozen if device.frozen_weights_in_flash else 0)
-    ram_limit = min(device.usable_ram, limits.max_memory or device.usable_ram)
+    ram_limit = memory_limit(device, limits)
     storage_limit = min(device.storage, limits.max_storage or device.storage)
     slack = {"memory_bytes": ram_limit - required, "storage_bytes": storage_limit - flash_need}
     violations = []

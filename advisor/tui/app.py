@@ -33,7 +33,14 @@ from textual.widgets import (
 
 from advisor.devices import Constraints, DeviceProfile, list_devices, load_device
 from advisor.errors import AdvisorError, validation_message
-from advisor.recommend import Evidence, Option, Recommendation, decide, study_evidence
+from advisor.recommend import (
+    Evidence,
+    Option,
+    Recommendation,
+    decide,
+    memory_limit,
+    study_evidence,
+)
 from advisor.search import TRIAL_EPOCHS
 from advisor.space import TASKS, Config
 from advisor.surrogate import MIN_TRIALS
@@ -263,7 +270,7 @@ class AdvisorApp(App[None]):
         self._show_reason()
         device = question.device
         chosen = result.recommendation
-        limit = self._ram_limit(question)
+        limit = memory_limit(device, question.constraints)
         if chosen is None:
             headline = (f"[red]Nothing fits {device.name}.[/] {result.suggestion or ''}")
         else:
@@ -274,11 +281,6 @@ class AdvisorApp(App[None]):
         self.query_one("#tradeoff", TradeOffPlot).show(result, limit, self._flops_limit(
             question, result))
         self._show_study(result)
-
-    @staticmethod
-    def _ram_limit(question: Question) -> int:
-        usable = question.device.usable_ram
-        return min(usable, question.constraints.max_memory or usable)
 
     @staticmethod
     def _flops_limit(question: Question, result: Recommendation) -> float | None:

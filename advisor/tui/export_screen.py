@@ -12,8 +12,10 @@ from textual.widgets import Input, Label, Static
 
 from advisor.devices import DeviceProfile
 from advisor.errors import AdvisorError
-from advisor.export import commands, export_choice
+from advisor.export import commands, device_file, export_choice
 from advisor.recommend import Option, Recommendation
+
+DEFAULT_NAME = "advisor-choice"
 
 
 class ExportScreen(ModalScreen[list[Path] | None]):
@@ -28,14 +30,14 @@ class ExportScreen(ModalScreen[list[Path] | None]):
         with Vertical(id="export"):
             yield Label(f"Export {self.option.label}", classes="title")
             yield Label("File (.json, .toml, or no suffix for both); enter writes, esc closes")
-            yield Input("advisor-choice", id="export-path", compact=True)
-            shown = commands(self.result, self.option, self.device.id
-                             if self.device.id != "custom" else "advisor-choice.device.toml")
+            yield Input(DEFAULT_NAME, id="export-path", compact=True)
+            beside = device_file(self.device, DEFAULT_NAME)
+            shown = commands(self.result, self.option, str(beside or self.device.id))
             yield Static("\n".join(f"$ {line}" for line in shown.values()), id="export-commands")
             yield Static("", id="export-status")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        target = Path(event.value.strip() or "advisor-choice")
+        target = Path(event.value.strip() or DEFAULT_NAME)
         if not target.is_absolute():
             target = self.directory / target
         try:
