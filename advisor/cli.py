@@ -170,15 +170,9 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         raise AdvisorError(validation_message("benchmark plan", exc)) from None
     command = "advisor " + shlex.join(sys.argv[1:] if args.argv is None else args.argv)
-    report = benchmark(plan, args.out, command)
-    seeded = {}
-    if args.seed_study:
-        from advisor.search import seed_study
-
-        seeded = seed_study([r.result for r in _records(args.out) if r.status == "ok"],
-                            args.storage)
+    report = benchmark(plan, args.out, command, args.seed_study, args.storage)
     if args.json:
-        emit_json({**report.model_dump(mode="json"), "seeded": seeded})
+        emit_json(report.model_dump(mode="json"))
         return 0
     table(f"advisor benchmark: {report.runs} runs ({report.executed} run now, "
           f"{report.failed} failed, {report.refused} refused) -> {report.out}",
@@ -186,17 +180,9 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
           [[c.claim, c.verdict] for c in report.claims])
     for f in report.files:
         print(f"wrote {f}")
-    for name, n in seeded.items():
+    for name, n in report.seeded.items():
         print(f"seeded study {name} with {n} trials")
     return 0
-
-
-def _records(out: str):
-    from pathlib import Path
-
-    from advisor.benchmark.runner import load_records
-
-    return list(load_records(Path(out)).values())
 
 
 def _cmd_tui(args: argparse.Namespace) -> int:

@@ -131,20 +131,16 @@ def seed_study(results: list[dict], storage: str | None = None) -> dict[str, int
     """Add finished trial results (e.g. a benchmark's) to the studies they belong to, as if
     the study had run them, so ``recommend`` and the surrogate use them. Results a study could
     not have produced (rank or learning rate outside its space, other resolution, weights or
-    seed) or already holds are skipped. Returns the number added per study."""
-    from optuna.distributions import (
-        CategoricalDistribution,
-        FloatDistribution,
-        IntDistribution,
-    )
-
+    seed) or already holds are skipped. Each study is opened and read once. Returns the number
+    added per study."""
     from advisor.trial import TrialConfig
 
     # A study's trials differ only in these; anything else (resolution, weights...) would not
     # be comparable with them.
     study_defaults = TrialConfig().model_dump(exclude={"model", "task", "method", "rank",
                                                        "targets", "lr", "epochs", "dataset"})
-    added: dict[str, int] = {}
+    low, high = 1 / LR_SCALE[0] + 1e-4, LR_SCALE[1] + 1e-4  # slack: lr = default x scale
+    groups: dict[tuple, list[dict]] = {}
     for result in results:
         c = result["config"]
         m = METHODS[c["method"]]
@@ -152,30 +148,47 @@ def seed_study(results: list[dict], storage: str | None = None) -> dict[str, int
             continue
         if m.uses_rank and c["rank"] not in RANKS:
             continue
-        if not m.default_lr / 3.0001 <= c["lr"] <= m.default_lr * 3.0001:
+        if not m.default_lr / low <= c["lr"] <= m.default_lr * high:
             continue
-        study = open_study(c["model"], c["task"], storage, dataset=c["dataset"],
-                           epochs=c["epochs"])
+        groups.setdefault((c["model"], c["task"], c["dataset"], c["epochs"]), []).append(result)
+    added: dict[str, int] = {}
+    for (model, task, dataset, epochs), group in groups.items():
+        study = open_study(model, task, storage, dataset=dataset, epochs=epochs)
+        _record_task_size(study, task, dataset)
         held = {_result_key(r) for r in completed_results(study)}
-        if _result_key(result) in held:
-            continue
-        _record_task_size(study, c["task"], c["dataset"])
-        params: dict = {"method": c["method"]}
-        dists: dict = {"method": CategoricalDistribution(list(METHODS))}
-        if m.uses_rank:
-            params["log2_rank"] = RANKS.index(c["rank"])
-            dists["log2_rank"] = IntDistribution(0, len(RANKS) - 1)
-        if m.uses_targets:
-            params["targets"] = c["targets"]
-            dists["targets"] = CategoricalDistribution(list(TARGETS))
-        params["lr_scale"] = min(max(c["lr"] / m.default_lr, LR_SCALE[0]), LR_SCALE[1])
-        dists["lr_scale"] = FloatDistribution(*LR_SCALE, log=True)
-        study.add_trial(optuna.trial.create_trial(
-            params=params, distributions=dists,
-            values=[result["accuracy_after"], float(result["cost"]["memory"]["peak_bytes"])],
-            user_attrs={"result": result, "seeded": True}, constraints={"refused": 0.0}))
-        added[study.study_name] = added.get(study.study_name, 0) + 1
+        for result in group:
+            if _result_key(result) in held:
+                continue
+            held.add(_result_key(result))
+            study.add_trial(_as_trial(result))
+            added[study.study_name] = added.get(study.study_name, 0) + 1
     return added
+
+
+def _as_trial(result: dict) -> optuna.trial.FrozenTrial:
+    """A trial result as the finished Optuna trial ``objective`` would have made of it."""
+    from optuna.distributions import (
+        CategoricalDistribution,
+        FloatDistribution,
+        IntDistribution,
+    )
+
+    c = result["config"]
+    m = METHODS[c["method"]]
+    params: dict = {"method": c["method"]}
+    dists: dict = {"method": CategoricalDistribution(list(METHODS))}
+    if m.uses_rank:
+        params["log2_rank"] = RANKS.index(c["rank"])
+        dists["log2_rank"] = IntDistribution(0, len(RANKS) - 1)
+    if m.uses_targets:
+        params["targets"] = c["targets"]
+        dists["targets"] = CategoricalDistribution(list(TARGETS))
+    params["lr_scale"] = min(max(c["lr"] / m.default_lr, LR_SCALE[0]), LR_SCALE[1])
+    dists["lr_scale"] = FloatDistribution(*LR_SCALE, log=True)
+    return optuna.trial.create_trial(
+        params=params, distributions=dists,
+        values=[result["accuracy_after"], float(result["cost"]["memory"]["peak_bytes"])],
+        user_attrs={"result": result, "seeded": True}, constraints={"refused": 0.0})
 
 
 def _result_key(result: dict) -> tuple:

@@ -99,6 +99,19 @@ def test_runs_seed_a_study(tiny, tmp_path):
     assert all(t.constraints == {"refused": 0.0} for t in study.trials)
 
 
+def test_cli_seeds_the_study_from_a_finished_benchmark(tiny, tmp_path, capsys):
+    out, _ = tiny
+    storage = f"sqlite:///{tmp_path / 'cli.db'}"
+    argv = ["benchmark", "--models", "mobilenetv3", "--methods", "full,head,lora", "--ranks",
+            "2,4", "--tasks", "unseen", "--epochs", "1", "--cost-batch-size", "2",
+            "--cost-resolution", "32", "--out", str(out), "--seed-study", "--storage", storage,
+            "--json"]
+    assert main(argv) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["executed"] == 0  # resumed: nothing re-ran
+    assert document["seeded"] == {"mobilenet_v3_small:unseen:digits:e1": 4}
+
+
 @pytest.mark.parametrize("argv", [["--ranks", "two"], ["--models", "alexnet"],
                                   ["--methods", "lora,prefix"], ["--tasks", "weather"],
                                   ["--epochs", "0"], ["--models", ","]])

@@ -22,11 +22,14 @@ class BenchmarkReport(BaseModel):
     failed: int
     refused: int
     claims: list[Claim]
+    seeded: dict[str, int] = {}
 
 
 def benchmark(plan: BenchmarkPlan, out: str | Path, command: str = "advisor benchmark",
-              ) -> BenchmarkReport:
-    """Run what is not done yet, then write runs.csv/json, the plots and report.md."""
+              seed_study: bool = False, storage: str | None = None) -> BenchmarkReport:
+    """Run what is not done yet, then write runs.csv/json, the plots and report.md.
+    ``seed_study``: add the plan's finished runs to the Optuna studies (in ``storage``) that
+    ``recommend`` uses."""
     from advisor.benchmark.markdown import write_report
     from advisor.benchmark.plots import write_plots
     from advisor.benchmark.table import rows, write_tables
@@ -37,11 +40,16 @@ def benchmark(plan: BenchmarkPlan, out: str | Path, command: str = "advisor benc
     files = list(write_tables(table, out))
     plots = write_plots(table, out)
     report, claims = write_report(measurements, table, plots, out, command)
+    seeded = {}
+    if seed_study:
+        from advisor.search import seed_study as seed
+
+        seeded = seed([r.result for r in measurements.records if r.status == "ok"], storage)
     return BenchmarkReport(
         out=str(out), files=[str(p) for p in [*files, *plots, report]], runs=len(table),
         executed=measurements.executed,
         failed=sum(r["status"] == "failed" for r in table),
-        refused=sum(r["status"] == "refused" for r in table), claims=claims)
+        refused=sum(r["status"] == "refused" for r in table), claims=claims, seeded=seeded)
 
 
 __all__ = ["QUICK", "BenchmarkPlan", "BenchmarkReport", "Measurements", "Run", "RunRecord",
