@@ -13,12 +13,12 @@ import os
 from pathlib import Path
 
 from advisor import progress
-from advisor.cost.report import CostReport
+from advisor.config import Config, canonical_key
+from advisor.cost.result import StepCost
 from advisor.cost.scaling import BatchScaledCost
 from advisor.paths import cache_dir
-from advisor.space import Config
 
-VERSION = 2  # bump when the profiler's results change
+VERSION = 3  # bump when the profiler's results or the keys change
 
 
 def _path() -> Path:
@@ -26,7 +26,8 @@ def _path() -> Path:
 
 
 def _key(model: str, config: Config, resolution: int, num_classes: int) -> str:
-    return f"{model}|{config.key()}|r{resolution}|c{num_classes}"
+    return canonical_key({"model": model, "config": config.cost_config().model_dump(),
+                          "resolution": resolution, "num_classes": num_classes})
 
 
 def _load() -> dict:
@@ -42,47 +43,50 @@ def _save(data: dict) -> None:
     os.replace(tmp, _path())
 
 
-def valid_configs(model: str, configs: list[Config]) -> list[Config]:
-    """The configurations a method accepts on this model (e.g. no LoRA rank 8 on depthwise
-    convs), decided once per model on the meta device and cached."""
+def screen(model: str, configs: list[Config]) -> dict[Config, str | None]:
+    """Per configuration, None if the method accepts it on this model, else the reason it
+    refuses (e.g. LoRA rank 8 on depthwise convs); decided on the meta device, cached."""
     data = _load()
-    key = f"valid|{model}|{','.join(c.key() for c in configs)}"
-    if key not in data:
-        from advisor.errors import AdvisorError
-        from advisor.methods import METHODS, MethodConfig
+    refusals = data.setdefault("refusals", {}).setdefault(model, {})
+    missing = [c for c in configs if c.cost_config().key() not in refusals]
+    if missing:
+        from advisor.errors import IncompatibleConfigError
+        from advisor.methods import get_method
         from advisor.zoo import resolve_model, skeleton
 
         spec = resolve_model(model)
         net = skeleton(spec)
-        valid = []
-        for c in configs:
+        for c in missing:
             try:
-                METHODS[c.method].validate(net, spec.head, MethodConfig(c.method, c.rank,
-                                                                        c.targets))
-            except AdvisorError:
-                continue
-            valid.append(c.key())
-        data[key] = valid
+                get_method(c.method).validate(net, spec.head, c)
+            except IncompatibleConfigError as exc:
+                refusals[c.cost_config().key()] = str(exc)
+            else:
+                refusals[c.cost_config().key()] = None
         _save(data)
-    accepted = set(data[key])
-    return [c for c in configs if c.key() in accepted]
+    return {c: refusals[c.cost_config().key()] for c in configs}
+
+
+def valid_configs(model: str, configs: list[Config]) -> list[Config]:
+    """The configurations a method accepts on this model."""
+    return [c for c, refusal in screen(model, configs).items() if refusal is None]
 
 
 def costs(model: str, configs: list[Config], batch_size: int, resolution: int,
-          num_classes: int) -> dict[Config, CostReport]:
+          num_classes: int) -> dict[Config, StepCost]:
     """Exact costs for ``configs``; missing ones are profiled (with a progress bar) and saved."""
     data = _load()
     keys = {c: _key(model, c, resolution, num_classes) for c in configs}
-    missing = [c for c in configs if keys[c] not in data]
+    missing = list(dict.fromkeys(keys[c] for c in configs if keys[c] not in data))
     if missing:
         from advisor.cost import profile_batch_scaled
 
-        with progress.progress_bar(len(missing), f"costing {len(missing)} configurations of "
+        todo = {keys[c]: c for c in configs if keys[c] in missing}
+        with progress.progress_bar(len(todo), f"costing {len(todo)} configurations of "
                                    f"{model} at {resolution} px (once)") as advance:
-            for c in missing:
-                scaled = profile_batch_scaled(model, c.method, c.rank, c.targets, resolution,
-                                              num_classes)
-                data[keys[c]] = scaled.model_dump(mode="json")
+            for key, c in todo.items():
+                scaled = profile_batch_scaled(model, c, resolution, num_classes)
+                data[key] = scaled.model_dump(mode="json")
                 advance(1)
         _save(data)
     return {c: BatchScaledCost.model_validate(data[keys[c]]).at(batch_size) for c in configs}

@@ -2,7 +2,7 @@
 
 A device profile only decides feasibility (does the update fit in the RAM a training process
 can really use, and in flash?) and the estimated update time. Accuracy never depends on it,
-which is why one search serves every device (see DESIGN.md).
+which is why one search serves every device (docs/ARCHITECTURE.md).
 
 Profiles are TOML files: the shipped catalog lives in ``profiles/`` (installed as the data
 package ``advisor.profiles``); a user passes a path to their own file anywhere a device id is
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ByteSize,
     ConfigDict,
@@ -27,6 +28,8 @@ from pydantic import (
     model_validator,
 )
 
+from advisor import defaults
+from advisor.defaults import BatchSize, Resolution
 from advisor.errors import AdvisorError, validation_message
 
 GIGA = 1e9
@@ -66,13 +69,15 @@ class DeviceProfile(BaseModel):
     usable_ram: ByteSize = Field(
         description="What a training process can really use after OS, runtime, CUDA context."
     )
-    storage: ByteSize = Field(description="Flash / disk the updated model must be written to.")
+    flash: ByteSize = Field(validation_alias=AliasChoices("flash", "storage"),
+                            description="Flash / disk the update must be written to (a file "
+                                        "may still call it 'storage').")
     memory_bandwidth_gbps: PositiveFloat | None = Field(default=None, description="GB/s.")
     compute: ComputeSpec
-    batch_size: int = Field(default=32, ge=1, le=4096,
-                            description="Typical update batch size on this device.")
-    resolution: int = Field(default=224, ge=8, le=512,
-                            description="Input resolution the deployed model runs at.")
+    batch_size: BatchSize = Field(default=defaults.COST_BATCH_SIZE,
+                                  description="Typical update batch size on this device.")
+    resolution: Resolution = Field(default=defaults.COST_RESOLUTION,
+                                   description="Input resolution the deployed model runs at.")
     frozen_weights_in_flash: bool = Field(
         default=False, description="Frozen weights are read from flash, not held in RAM "
                                    "(microcontrollers, as in MCUNetV3's Tiny Training Engine).")
@@ -87,8 +92,8 @@ class DeviceProfile(BaseModel):
     def _usable_within_total(self) -> DeviceProfile:
         if self.usable_ram > self.ram:
             raise ValueError("usable_ram cannot exceed ram")
-        if self.usable_ram <= 0 or self.storage <= 0:
-            raise ValueError("usable_ram and storage must be positive")
+        if self.usable_ram <= 0 or self.flash <= 0:
+            raise ValueError("usable_ram and flash must be positive")
         return self
 
     def training_flops_per_second(self) -> float:
@@ -100,10 +105,16 @@ class Constraints(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    max_memory: ByteSize | None = Field(default=None, description="Peak training memory cap.")
-    max_update_time: PositiveFloat | None = Field(default=None, description="Seconds.")
-    max_storage: ByteSize | None = Field(default=None, description="Bytes written to flash.")
-    min_accuracy: float | None = Field(default=None, ge=0.0, le=1.0)
+    max_memory: ByteSize | None = Field(
+        default=None, description="RAM the update may use, e.g. 1.5GiB (default: the device's "
+                                  "usable RAM)")
+    max_update_time: PositiveFloat | None = Field(default=None,
+                                                  description="seconds an update may take")
+    max_flash: ByteSize | None = Field(default=None, description="flash the update may use, "
+                                                                 "e.g. 2MB",
+                                       validation_alias=AliasChoices("max_flash", "max_storage"))
+    min_accuracy: float | None = Field(default=None, ge=0.0, le=1.0,
+                                       description="lowest acceptable accuracy, 0..1")
 
 
 def _catalog_dir() -> Path:

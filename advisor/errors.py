@@ -22,3 +22,10 @@ def validation_message(source: str, error) -> str:
     field = ".".join(str(part) for part in first["loc"]) or "(value)"
     more = f" (and {error.error_count() - 1} more problems)" if error.error_count() > 1 else ""
     return f"{source}: field '{field}': {first['msg']}{more}"
+
+
+def known(value: str, choices: list[str], what: str) -> str:
+    """``value`` if it is one of ``choices``, else the one-line error every caller gives."""
+    if value not in choices:
+        raise AdvisorError(f"unknown {what} '{value}'; choose one of: {', '.join(choices)}")
+    return value

@@ -1,6 +1,8 @@
 """A chosen configuration as a file (JSON or TOML) and the commands that reproduce it.
 
 Shared by ``advisor recommend --export`` and the TUI's export, so both write the same thing.
+Every flag is written from the fields of the configuration and the constraints, so a new
+field travels into the export and its commands by itself.
 """
 
 from __future__ import annotations
@@ -11,31 +13,37 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
+from pydantic import BaseModel
 
 from advisor.devices import DeviceProfile, list_devices
 from advisor.errors import AdvisorError
-from advisor.recommend import Option, Recommendation
+from advisor.options import Option, Recommendation
 
 
-def _flag(name: str, value: Any) -> list[str]:
-    return [] if value is None else [f"--{name}", str(value)]
+def flags(values: BaseModel, fields: tuple[str, ...] | None = None) -> list[str]:
+    """``--field value`` for each set field (a true bool is a bare flag, as argparse takes it)."""
+    argv: list[str] = []
+    for name in fields or tuple(type(values).model_fields):
+        value = getattr(values, name)
+        if value is None or value is False:
+            continue
+        argv.append("--" + name.replace("_", "-"))
+        if value is not True:
+            argv.append(f"{value:.6g}" if isinstance(value, float) else str(value))
+    return argv
 
 
 def commands(result: Recommendation, option: Option, device_arg: str) -> dict[str, str]:
     """``recommend``: the same question; ``trial``: the accuracy measurement; ``profile``:
     the exact device-scale cost."""
-    c = result.constraints
-    rank = ["--rank", str(option.rank), "--targets", option.targets] if option.rank else []
-    recommend = ["advisor", "recommend", "--device", device_arg, "--model", result.model,
-                 "--task", result.task, "--batch-size", str(option.batch_size),
-                 "--resolution", str(option.resolution),
-                 *_flag("max-memory", c.max_memory), *_flag("max-update-time", c.max_update_time),
-                 *_flag("max-storage", c.max_storage), *_flag("min-accuracy", c.min_accuracy)]
-    trial = ["advisor", "trial", "--model", result.model, "--task", result.task,
-             "--method", option.method, *rank, "--lr", f"{option.lr:.3g}",
+    scale = ["--batch-size", str(option.batch_size), "--resolution", str(option.resolution)]
+    where = ["--model", result.model]
+    recommend = ["advisor", "recommend", "--device", device_arg, *where, "--task", result.task,
+                 *scale, *flags(result.constraints)]
+    trial = ["advisor", "trial", *where, "--task", result.task, *flags(option.as_config()),
              "--epochs", str(option.epochs)]
-    profile = ["advisor", "profile", "--model", result.model, "--method", option.method, *rank,
-               "--batch-size", str(option.batch_size), "--resolution", str(option.resolution)]
+    profile = ["advisor", "profile", *where,
+               *flags(option.cost_config(), option.cost_fields()), *scale]
     return {name: shlex.join(argv) for name, argv in
             (("recommend", recommend), ("trial", trial), ("profile", profile))}
 
@@ -74,16 +82,17 @@ def export_choice(result: Recommendation, option: Option, device: DeviceProfile,
         "device": device.id, "device_name": device.name, "model": result.model,
         "task": result.task,
         "constraints": result.constraints.model_dump(mode="json"),
-        "configuration": {"method": option.method, "rank": option.rank,
-                          "targets": option.targets if option.rank else None,
-                          "lr": option.lr, "epochs": option.epochs,
+        "configuration": {**option.as_config().model_dump(mode="json"), "epochs": option.epochs,
                           "batch_size": option.batch_size, "resolution": option.resolution},
         "accuracy": {"predicted": option.predicted_accuracy, "error": option.accuracy_error,
                      "measured_in_study": option.best_trial_accuracy},
         "cost": {"peak_bytes": option.peak_bytes, "required_ram_bytes": option.required_ram_bytes,
                  "flops_per_step": option.flops_per_step, "storage_bytes": option.storage_bytes,
+                 "flash_bytes": option.flash_bytes,
                  "update_seconds_estimate": option.update_seconds},
-        "feasible": option.feasible, "violations": option.violations,
+        "feasible": option.feasible,
+        "violations": [v.model_dump(mode="json") for v in option.violations],
+        "reason": option.reason,
         "commands": commands(result, option, device_arg),
     }
     suffixes = [path.suffix] if path.suffix in (".json", ".toml") else [".json", ".toml"]

@@ -29,8 +29,6 @@ RECIPE = {"epochs": 20, "lr": 3e-3, "batch_size": 64, "weight_decay": 1e-4, "see
 class SourceModel:
     model: nn.Module
     source_accuracy: float
-    weights: str
-    cache_path: Path | None
 
 
 def _cache_path(spec: ModelSpec, task: Task, init: str) -> Path:
@@ -65,8 +63,8 @@ def _load_file(spec: ModelSpec, task: Task, path: str) -> nn.Module:
     except FileNotFoundError:
         raise AdvisorError(f"weights file not found: {path}") from None
     except Exception as exc:
-        reason = exc.__class__.__name__
-        raise AdvisorError(f"{path}: not a loadable state dict ({reason})") from None
+        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        raise AdvisorError(f"{path}: not a loadable state dict ({reason.rstrip(': ')})") from None
     state = state.get("state_dict", state) if isinstance(state, dict) else state
     if not isinstance(state, dict):
         raise AdvisorError(f"{path}: expected a state dict")
@@ -88,13 +86,13 @@ def source_model(spec: ModelSpec, task: Task, weights: str = "builtin") -> Sourc
     """The deployed model: pretrained (or loaded) and evaluated on the source test split."""
     if weights not in ("builtin", "imagenet"):
         model = _load_file(spec, task, weights)
-        return SourceModel(model, accuracy(model, task.source.test), weights, None)
+        return SourceModel(model, accuracy(model, task.source.test))
     path = _cache_path(spec, task, weights)
     if path.is_file():
         model = build_model(spec, task.source.num_classes)
         saved = torch.load(path, map_location="cpu", weights_only=True)
         model.load_state_dict(saved["state_dict"])
-        return SourceModel(model, saved["source_accuracy"], weights, path)
+        return SourceModel(model, saved["source_accuracy"])
     started = time.perf_counter()
     model = _pretrain(spec, task, weights)
     source_accuracy = accuracy(model, task.source.test)
@@ -105,4 +103,4 @@ def source_model(spec: ModelSpec, task: Task, weights: str = "builtin") -> Sourc
     progress.note(f"pretrained {spec.name}: source accuracy {source_accuracy:.1%} "
                   f"in {time.perf_counter() - started:.0f} s (cached at {path})")
     assert get_head(model, spec).out_features == task.source.num_classes
-    return SourceModel(model, source_accuracy, weights, path)
+    return SourceModel(model, source_accuracy)

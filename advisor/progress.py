@@ -20,12 +20,10 @@ def enabled() -> bool:
 
 @contextmanager
 def progress_bar(total: int, description: str) -> Iterator[Callable[[int], None]]:
-    """Yields ``advance(n=1, description=None)``; a no-op where nobody watches."""
-    if not enabled():
-        yield lambda n=1, description=None: None
-        return
+    """Yields ``advance(n=1, description=None)``; the bar shows only where someone watches."""
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=_console, transient=True) as bar:
+                  TimeElapsedColumn(), console=_console, transient=True,
+                  disable=not enabled()) as bar:
         task = bar.add_task(description, total=total)
 
         def advance(n: int = 1, description: str | None = None) -> None:

@@ -1,52 +1,78 @@
-"""The configuration space shared by the search, the surrogate and the recommender.
+"""The configuration space: the candidates the recommender ranks and the space the study
+searches, both over the fields of ``Config``.
 
-A configuration is what a user would run: method, rank, target layers, learning rate. Only
-method, rank and targets change the cost of a step, so the recommender's candidate grid is
-over those (with the learning rate the study found best for each method).
+The candidate grid spans what changes the cost of a step (method, rank, target layers); the
+learning rate is chosen per candidate from the evidence. The study also searches the learning
+rate, as a scale of each method's default. ``suggest`` and ``trial_params`` are inverses: a
+finished trial result can be added to a study as if the study had sampled it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from advisor import defaults
+from advisor.config import Config
 from advisor.methods import METHODS, TARGET_POLICIES
 
-TASKS = ("unseen", "shift")  # the study's two update scenarios (see tasks.py)
-RANKS = (1, 2, 4, 8, 16, 32)
+if TYPE_CHECKING:
+    import optuna
+
 TARGETS = tuple(TARGET_POLICIES)
-
-
-@dataclass(frozen=True, order=True)
-class Config:
-    method: str
-    rank: int | None = None
-    targets: str = "no-depthwise"
-
-    @property
-    def label(self) -> str:
-        if self.rank is None:
-            return self.method
-        return f"{self.method} r{self.rank} ({self.targets})"
-
-    def key(self) -> str:
-        return f"{self.method}|{self.rank}|{self.targets}"
-
-
-def canonical(method: str, rank: int | None, targets: str | None) -> Config:
-    """Methods without rank or targets collapse to one configuration each."""
-    m = METHODS[method]
-    return Config(method, rank if m.uses_rank else None,
-                  targets if m.uses_targets and targets else "no-depthwise")
 
 
 def grid() -> list[Config]:
     """Every method x rank x target policy (validity on a model is checked separately)."""
     configs = []
     for name, m in METHODS.items():
-        if not m.uses_rank:
-            configs.append(Config(name))
-            continue
-        for rank in RANKS:
-            for targets in TARGETS if m.uses_targets else ("no-depthwise",):
-                configs.append(Config(name, rank, targets))
+        for rank in defaults.RANKS if m.uses_rank else (None,):
+            for targets in TARGETS if m.uses_targets else (defaults.TARGETS,):
+                configs.append(Config(method=name, rank=rank, targets=targets))
     return configs
+
+
+def lr_scale(config: Config) -> float:
+    """The learning rate as a multiple of the method's default (the searched quantity)."""
+    return config.lr / METHODS[config.method].default_lr
+
+
+def suggest(trial: optuna.Trial) -> Config:
+    """The configuration an Optuna trial samples."""
+    method = trial.suggest_categorical("method", list(METHODS))
+    m = METHODS[method]
+    # Ranks on a log scale: powers of two, as in the candidate grid.
+    rank = (2 ** trial.suggest_int("log2_rank", 0, len(defaults.RANKS) - 1)
+            if m.uses_rank else None)
+    targets = (trial.suggest_categorical("targets", list(TARGETS)) if m.uses_targets
+               else defaults.TARGETS)
+    scale = trial.suggest_float("lr_scale", *defaults.LR_SCALE, log=True)
+    return Config(method=method, rank=rank, targets=targets, lr=m.default_lr * scale)
+
+
+def in_space(config: Config) -> bool:
+    """Whether ``suggest`` could have produced this configuration."""
+    low, high = defaults.LR_SCALE
+    rank_ok = config.rank is None or config.rank in defaults.RANKS
+    return rank_ok and low * (1 - 1e-9) <= lr_scale(config) <= high * (1 + 1e-9)
+
+
+def trial_params(config: Config) -> tuple[dict, dict]:
+    """(params, distributions) of the Optuna trial that ``suggest`` turns into ``config``."""
+    from optuna.distributions import (
+        CategoricalDistribution,
+        FloatDistribution,
+        IntDistribution,
+    )
+
+    m = METHODS[config.method]
+    params: dict = {"method": config.method}
+    dists: dict = {"method": CategoricalDistribution(list(METHODS))}
+    if m.uses_rank:
+        params["log2_rank"] = defaults.RANKS.index(config.rank)
+        dists["log2_rank"] = IntDistribution(0, len(defaults.RANKS) - 1)
+    if m.uses_targets:
+        params["targets"] = config.targets
+        dists["targets"] = CategoricalDistribution(list(TARGETS))
+    params["lr_scale"] = min(max(lr_scale(config), defaults.LR_SCALE[0]), defaults.LR_SCALE[1])
+    dists["lr_scale"] = FloatDistribution(*defaults.LR_SCALE, log=True)
+    return params, dists

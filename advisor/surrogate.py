@@ -1,76 +1,115 @@
-"""A scikit-learn regression surrogate of accuracy over the searched settings.
+"""A scikit-learn regression surrogate of accuracy over the configuration.
 
 Accuracy is the one quantity that needs real training, so it is learned from the study's
 trials and generalised to configurations nobody tried. Its error is measured, not assumed:
 cross-validated mean absolute error over the trials, reported with every prediction.
+Features are the configuration's fields (categorical ones one-hot encoded, the learning rate as
+a multiple of its method's default), so a new field of ``Config`` becomes a feature by itself.
 """
 
 from __future__ import annotations
 
-import math
+import typing
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestRegressor
+from sklearn.metrics import mean_absolute_error
 from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder
 
+from advisor import defaults
+from advisor.config import Config, TrialConfig
 from advisor.errors import AdvisorError
 from advisor.methods import METHODS
-from advisor.space import TARGETS, Config, canonical
+from advisor.space import lr_scale
 
-MIN_TRIALS = 5
-LR_SCALES = (1 / 3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+LR_SCALES = (1 / 3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)  # where an untried candidate's lr is sought
+FIELDS = tuple(Config.model_fields)
+CATEGORICAL = [i for i, name in enumerate(FIELDS) if isinstance(getattr(Config(), name), str)]
+# Every value a categorical field can take (its Literal), so the columns do not depend on
+# which values a study happened to try.
+NOT_APPLICABLE = "n/a"
+CATEGORIES = [[*typing.get_args(Config.model_fields[FIELDS[i]].annotation), NOT_APPLICABLE]
+              for i in CATEGORICAL]
 
 
-def features(config: Config, lr_scale: float) -> list[float]:
-    methods = [float(config.method == m) for m in METHODS]
-    uses_targets = METHODS[config.method].uses_targets
-    targets = [float(uses_targets and config.targets == t) for t in TARGETS]
-    rank = math.log2(config.rank) if config.rank else -1.0
-    return [*methods, *targets, rank, math.log(lr_scale)]
+class NotEnoughTrials(AdvisorError):
+    """The study has too few completed trials to learn from."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The accuracy of a candidate at its best learning rate, and whether it was measured."""
+
+    accuracy: float
+    config: Config  # the candidate with that learning rate
+    measured: bool
+
+
+def features(config: Config) -> list:
+    """One row: the fields in order, the learning rate as the log of its scale. A field the
+    method ignores (a rank, target layers) is absent: 0, or no category at all."""
+    method = METHODS[config.method]
+    row: list = []
+    for i, name in enumerate(FIELDS):
+        value = np.log(lr_scale(config)) if name == "lr" else getattr(config, name)
+        if name == "targets" and not method.uses_targets:
+            value = None
+        row.append((NOT_APPLICABLE if i in CATEGORICAL else 0.0) if value is None else value)
+    return row
+
+
+def _pipeline() -> Pipeline:
+    encode = ColumnTransformer([("onehot", OneHotEncoder(categories=CATEGORIES),
+                                 CATEGORICAL)], remainder="passthrough")
+    forest = RandomForestRegressor(n_estimators=100, min_samples_leaf=1, random_state=0)
+    return Pipeline([("encode", encode), ("forest", forest)])
 
 
 @dataclass
 class AccuracySurrogate:
-    """Random forest over (method, target policy, log2 rank, log lr scale)."""
+    """Random forest over the configuration's fields."""
 
-    model: RandomForestRegressor = field(default_factory=lambda: RandomForestRegressor(
-        n_estimators=100, min_samples_leaf=1, random_state=0))
+    model: Pipeline = field(default_factory=_pipeline)
     cv_mae: float = float("nan")
     n_trials: int = 0
-    tried: dict[Config, tuple[float, float]] = field(default_factory=dict)  # best (acc, lr_scale)
+    tried: dict[Config, Estimate] = field(default_factory=dict)  # best measured, per candidate
 
     def fit(self, results: list[dict]) -> AccuracySurrogate:
-        if len(results) < MIN_TRIALS:
-            raise AdvisorError(f"the study has {len(results)} completed trials; the surrogate "
-                               f"needs at least {MIN_TRIALS} (run 'advisor search' for more)")
-        x, y = [], []
-        for r in results:
-            c = r["config"]
-            config = canonical(c["method"], c["rank"], c["targets"])
-            scale = c["lr"] / METHODS[c["method"]].default_lr
-            x.append(features(config, scale))
-            y.append(r["accuracy_after"])
-            if y[-1] > self.tried.get(config, (-1.0, 1.0))[0]:
-                self.tried[config] = (y[-1], scale)
-        x_arr, y_arr = np.array(x), np.array(y)
+        if len(results) < defaults.MIN_TRIALS:
+            raise NotEnoughTrials(
+                f"the study has {len(results)} completed trials; the surrogate needs at least "
+                f"{defaults.MIN_TRIALS} (run 'advisor search' for more)")
+        configs = [TrialConfig.model_validate(r["config"]).as_config() for r in results]
+        x = np.array([features(c) for c in configs], dtype=object)
+        y = np.array([r["accuracy_after"] for r in results])
+        for config, accuracy in zip(configs, y, strict=True):
+            best = self.tried.get(config.cost_config())
+            if best is None or accuracy > best.accuracy:
+                self.tried[config.cost_config()] = Estimate(float(accuracy), config, True)
         folds = KFold(n_splits=min(5, len(y)), shuffle=True, random_state=0)
-        predicted = cross_val_predict(self.model, x_arr, y_arr, cv=folds)
-        self.cv_mae = float(np.mean(np.abs(predicted - y_arr)))
-        self.model.fit(x_arr, y_arr)
+        self.cv_mae = float(mean_absolute_error(y, cross_val_predict(self.model, x, y,
+                                                                     cv=folds)))
+        self.model.fit(x, y)
         self.n_trials = len(y)
         return self
 
-    def best_lr_scales(self, configs: list[Config]) -> dict[Config, tuple[float, float]]:
-        """(accuracy, lr scale) per config. A configuration the study tried keeps its best
-        measured accuracy and learning rate; an untried one gets the surrogate's prediction at
-        the learning rate it likes best (one batched prediction for all of them)."""
-        rows = np.array([features(c, s) for c in configs for s in LR_SCALES])
-        predictions = self.model.predict(rows).reshape(len(configs), len(LR_SCALES))
-        best = predictions.argmax(axis=1)
-        return {c: self.tried.get(c) or (float(np.clip(predictions[i, j], 0.0, 1.0)),
-                                         LR_SCALES[j])
-                for i, (c, j) in enumerate(zip(configs, best, strict=True))}
-
-
-__all__ = ["AccuracySurrogate", "features"]
+    def estimate(self, candidates: list[Config]) -> dict[Config, Estimate]:
+        """Per candidate: a tried one keeps its best measured accuracy and learning rate; an
+        untried one gets the prediction at the learning rate the surrogate likes best (one
+        batched prediction for all of them)."""
+        untried = [c for c in candidates if c.cost_config() not in self.tried]
+        out = {c: self.tried[c.cost_config()] for c in candidates if c not in untried}
+        if untried:
+            rows = [c.model_copy(update={"lr": Config(method=c.method).lr * s})
+                    for c in untried for s in LR_SCALES]
+            predicted = self.model.predict(np.array([features(r) for r in rows], dtype=object))
+            predicted = predicted.reshape(len(untried), len(LR_SCALES))
+            for i, c in enumerate(untried):
+                j = int(predicted[i].argmax())
+                out[c] = Estimate(float(np.clip(predicted[i, j], 0.0, 1.0)),
+                                  rows[i * len(LR_SCALES) + j], False)
+        return out

@@ -1,4 +1,4 @@
-"""The two update scenarios of the study, on built-in or local data.
+"""The two update scenarios of the paper, on built-in or local data.
 
 A task has a *source* split (what the model was pretrained on) and a *target* split (what the
 device must learn in the field):
@@ -23,12 +23,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from advisor import defaults
+from advisor.config import check_scale, check_task
 from advisor.corruptions import corrupt
 from advisor.errors import AdvisorError
-from advisor.space import TASKS
 
-DEFAULT_CORRUPTION = "mixed"
-DEFAULT_SEVERITY = 5
 _SPLIT_SEED = 20250731  # fixed: splits never depend on a trial's seed
 
 
@@ -190,13 +189,12 @@ def _load_pool(dataset: str, resolution: int, corruption: str, severity: int) ->
     )
 
 
-def load_task(name: str = "unseen", dataset: str = "digits", resolution: int = 32,
-              corruption: str = DEFAULT_CORRUPTION, severity: int = DEFAULT_SEVERITY) -> Task:
+def load_task(name: str = defaults.TASK, dataset: str = defaults.DATASET,
+              resolution: int = defaults.TRIAL_RESOLUTION, corruption: str = defaults.CORRUPTION,
+              severity: int = defaults.SEVERITY) -> Task:
     """Build a task; deterministic for given arguments (splits use a fixed seed)."""
-    if name not in TASKS:
-        raise AdvisorError(f"unknown task '{name}'; choose one of: {', '.join(TASKS)}")
-    if not 8 <= resolution <= 512:
-        raise AdvisorError(f"resolution must be 8..512 px, got {resolution}")
+    check_task(name)
+    check_scale(resolution=resolution)
     pool = _load_pool(dataset, resolution, corruption, severity)
     n_classes = len(pool.class_names)
     source_classes = list(range((n_classes + 1) // 2))

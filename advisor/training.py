@@ -58,24 +58,12 @@ def recalibrate_batchnorm(model: nn.Module, data: ImageSet, batch_size: int = 12
     """Re-estimate BatchNorm running statistics as an exact average over ``data``.
 
     Needed because torchvision's MobileNetV3 uses momentum 0.01: after a short run the running
-    statistics are still near their initial values and eval-mode accuracy collapses
-    (REFERENCES.md). A cumulative average (momentum=None) over one pass fixes that exactly.
+    statistics are still near their initial values and eval-mode accuracy collapses. torch's
+    own SWA utility does exactly this: a cumulative average (momentum None) over one pass.
     """
-    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    if not norms:
-        return
-    saved = [(m, m.momentum, m.training) for m in norms]
-    for m in norms:
-        m.reset_running_stats()
-        m.momentum = None
-        m.train()
-    was_training = model.training
-    for x, _ in batches(data, batch_size):
-        model(x)
-    for m, momentum, training in saved:
-        m.momentum = momentum
-        m.train(training)
-    model.train(was_training)
+    from torch.optim.swa_utils import update_bn
+
+    update_bn(batches(data, batch_size), model)
 
 
 def train_epochs(model: nn.Module, optimizer: torch.optim.Optimizer, data: ImageSet, epochs: int,

@@ -10,53 +10,17 @@ import copy
 import time
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field
 
-from advisor.cost.step import Flops, Memory, counted_step, profiled_step, summarize, training_step
+from advisor.config import Config, TrialConfig
+from advisor.cost.result import Flops, Memory
+from advisor.cost.step import counted_step, profiled_step, summarize, training_step
 from advisor.cost.storage import safetensors_bytes, update_state
-from advisor.errors import AdvisorError
-from advisor.methods import METHODS, MethodConfig, get_method
+from advisor.methods import get_method
 from advisor.pretrain import source_model
-from advisor.tasks import DEFAULT_CORRUPTION, DEFAULT_SEVERITY, TASKS, load_task
+from advisor.tasks import load_task
 from advisor.training import accuracy, recalibrate_batchnorm, train_epochs
 from advisor.zoo import replace_head, resolve_model, skeleton
-
-DEFAULT_RANK = 8
-
-
-class TrialConfig(BaseModel):
-    """Everything that determines a trial's outcome."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    model: str = "mobilenet_v3_small"
-    task: str = "unseen"
-    method: str = "lora"
-    rank: int | None = Field(default=None, ge=1, le=4096)
-    targets: str = "no-depthwise"
-    epochs: int = Field(default=4, ge=1, le=1000)
-    lr: float | None = Field(default=None, gt=0, lt=1)
-    batch_size: int = Field(default=32, ge=1, le=4096)
-    resolution: int = Field(default=32, ge=8, le=512)
-    seed: int = 0
-    weights: str = "builtin"
-    dataset: str = "digits"
-    corruption: str = DEFAULT_CORRUPTION
-    severity: int = Field(default=DEFAULT_SEVERITY, ge=1, le=5)
-
-    @model_validator(mode="after")
-    def _canonical(self) -> TrialConfig:
-        """Resolve aliases and defaults so equal trials compare (and cache) equal."""
-        object.__setattr__(self, "model", resolve_model(self.model).name)
-        method = METHODS.get(self.method)
-        if method is not None and method.uses_rank and self.rank is None:
-            object.__setattr__(self, "rank", DEFAULT_RANK)
-        if method is not None and self.lr is None:
-            object.__setattr__(self, "lr", method.default_lr)
-        return self
-
-    def method_config(self) -> MethodConfig:
-        return MethodConfig(self.method, self.rank, self.targets, self.lr)
 
 
 class MeasuredCost(BaseModel):
@@ -82,19 +46,16 @@ class TrialResult(BaseModel):
     cost: MeasuredCost | None = Field(None, description="Measured on steps 1-2 of this trial.")
 
 
-def check_config(config: TrialConfig) -> None:
-    """Refuse impossible combinations before loading data or pretraining anything."""
-    spec = resolve_model(config.model)
-    method = get_method(config.method)
-    if config.task not in TASKS:
-        raise AdvisorError(f"unknown task '{config.task}'; choose one of: {', '.join(TASKS)}")
-    method.validate(skeleton(spec), spec.head, config.method_config())
+def check_config(model: str, config: Config) -> None:
+    """Refuse what the method cannot do on this model before loading data or pretraining."""
+    spec = resolve_model(model)
+    get_method(config.method).validate(skeleton(spec), spec.head, config)
 
 
 def run_trial(config: TrialConfig, profile: bool = True) -> TrialResult:
     """``profile``: measure the cost of the trial's own steps 1-2 (about 1-5% slower)."""
     started = time.perf_counter()
-    check_config(config)
+    check_config(config.model, config)
     spec = resolve_model(config.model)
     method = get_method(config.method)
     task = load_task(config.task, config.dataset, config.resolution, config.corruption,
@@ -107,7 +68,7 @@ def run_trial(config: TrialConfig, profile: bool = True) -> TrialResult:
         replace_head(model, spec, task.target.num_classes)
     accuracy_before = accuracy(model, task.target.test)
 
-    prepared = method.prepare(model, spec.head, config.method_config())
+    prepared = method.prepare(model, spec.head, config)
     prepared.set_train_mode()
     measured: dict = {}
 
@@ -119,7 +80,7 @@ def run_trial(config: TrialConfig, profile: bool = True) -> TrialResult:
         elif profile and index == 2:
             counter, tracker = profiled_step(prepared, x, y)
             # Summarise now: the tracker's weakref callbacks must not outlive this step.
-            measured["cost"] = summarize(measured.pop("warm"), counter, tracker)
+            measured["cost"] = summarize(prepared, measured.pop("warm"), counter, tracker)
             measured["batch_size"] = len(x)
         else:
             training_step(prepared, x, y)

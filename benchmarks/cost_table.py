@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 
+from advisor.config import Config
 from advisor.cost import profile_config
+from advisor.quiet import quiet_third_party
 
 CONFIGS = [("full", None, "all"), ("head", None, "all"), ("lora", 4, "no-depthwise"),
            ("lora", 16, "no-depthwise"), ("dora", 4, "no-depthwise"), ("dora", 16, "no-depthwise"),
@@ -24,6 +26,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--resolution", type=int, default=224)
     args = parser.parse_args()
+    quiet_third_party()
     seconds = []
     for model in args.models.split(","):
         print(f"\n### {model}, batch {args.batch_size} at {args.resolution} px\n")
@@ -32,7 +35,8 @@ def main() -> None:
         print("|---|---|---|---|---|---|---|---|---|---|")
         full = None
         for method, rank, targets in CONFIGS:
-            r = profile_config(model, method, rank, targets, args.batch_size, args.resolution)
+            config = Config(method=method, rank=rank, targets=targets)
+            r = profile_config(model, config, args.batch_size, args.resolution)
             seconds.append(r.seconds)
             full = full or r
             print(f"| {method} | {rank or '-'} | {r.flops.total / 1e9:.1f} "

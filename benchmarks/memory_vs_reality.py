@@ -39,8 +39,9 @@ def child(model: str, method: str, rank: str, targets: str, batch: int, res: int
     import torch
 
     import advisor.methods.galore_conv  # noqa: F401  (heavy imports before the baseline)
+    from advisor.config import Config
     from advisor.cost.step import training_step
-    from advisor.methods import MethodConfig, get_method
+    from advisor.methods import get_method
     from advisor.zoo import build_model, resolve_model
 
     torch.set_num_threads(2)
@@ -48,7 +49,7 @@ def child(model: str, method: str, rank: str, targets: str, batch: int, res: int
     baseline = _rss_bytes()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     spec = resolve_model(model)
-    config = MethodConfig(method, None if rank == "-" else int(rank), targets)
+    config = Config(method=method, rank=None if rank == "-" else int(rank), targets=targets)
     prepared = get_method(method).prepare(build_model(spec, 5), spec.head, config)
     prepared.set_train_mode()
     for _ in range(3):
@@ -80,6 +81,7 @@ def main() -> None:
         child(model, method, rank, targets, int(batch), int(res))
         return
 
+    from advisor.config import Config
     from advisor.cost import profile_config
 
     print(f"batch {args.batch_size} at {args.resolution} px; errors are predicted/real - 1\n")
@@ -91,7 +93,8 @@ def main() -> None:
     pairs = []  # (ours, real) for the calibrated predictor
     for model in args.models.split(","):
         for method, rank, targets in CONFIGS:
-            p = profile_config(model, method, rank, targets, args.batch_size, args.resolution)
+            p = profile_config(model, Config(method=method, rank=rank, targets=targets),
+                               args.batch_size, args.resolution)
             real, default_heap = (
                 _measure(model, method, rank, targets, args, env)
                 for env in ({"MALLOC_MMAP_THRESHOLD_": "65536", "MALLOC_TRIM_THRESHOLD_": "0"},

@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import time
 
+from advisor.config import TrialConfig
 from advisor.methods import METHODS
-from advisor.trial import TrialConfig, run_trial
+from advisor.quiet import quiet_third_party
+from advisor.trial import run_trial
 
 
 def main() -> None:
@@ -20,6 +22,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--rank", type=int, default=8)
     args = parser.parse_args()
+    quiet_third_party()
     for task in ("unseen", "shift"):
         print(f"\n### {args.model}, task {task}, {args.epochs} epochs, rank {args.rank}\n")
         print("| method | targets | before | after | trainable params | fine-tune s | trial s |")

@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from advisor.trial import TrialConfig, run_trial
+from advisor.config import TrialConfig
+from advisor.quiet import quiet_third_party
+from advisor.trial import run_trial
 
 
 def main() -> None:
@@ -20,6 +22,7 @@ def main() -> None:
     parser.add_argument("--methods", default="lora,full,head")
     parser.add_argument("--model", default="mobilenet_v3_small")
     args = parser.parse_args()
+    quiet_third_party()
     print("| method | fine-tune s (no profiling) | fine-tune s (profiled) | overhead |")
     print("|---|---|---|---|")
     overheads = []

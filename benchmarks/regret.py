@@ -32,27 +32,31 @@ from pathlib import Path
 
 import optuna
 
+from advisor import space
+from advisor.config import Config, TrialConfig
 from advisor.costcache import valid_configs
+from advisor.defaults import EPOCHS
 from advisor.devices import Constraints, load_device
-from advisor.methods import METHODS
+from advisor.evidence import Evidence
+from advisor.feasibility import BYTES_PER_PARAM
 from advisor.paths import cache_dir
-from advisor.recommend import BYTES_PER_PARAM, evaluate_all, rank_options
-from advisor.search import TRIAL_EPOCHS
-from advisor.space import RANKS, TARGETS, Config, canonical, grid
+from advisor.quiet import quiet_third_party
+from advisor.ranking import rank_options
+from advisor.recommend import evaluate_all
 from advisor.surrogate import AccuracySurrogate
-from advisor.trial import TrialConfig, run_trial
+from advisor.trial import run_trial
 
 MODEL, TASK = "mobilenet_v3_small", "unseen"
+SAMPLES, NUM_CLASSES = 359, 5  # the built-in unseen task's target train split
 
 
 def run_grid(configs: list[Config]) -> dict[Config, dict]:
-    path = cache_dir() / f"grid-{MODEL}-{TASK}-e{TRIAL_EPOCHS}.json"
+    path = cache_dir() / f"grid-v2-{MODEL}-{TASK}-e{EPOCHS}.json"
     done = json.loads(path.read_text()) if path.is_file() else {}
     for i, c in enumerate(configs):
         if c.key() in done:
             continue
-        result = run_trial(TrialConfig(model=MODEL, task=TASK, method=c.method, rank=c.rank,
-                                       targets=c.targets, epochs=TRIAL_EPOCHS))
+        result = run_trial(TrialConfig(**c.model_dump(), model=MODEL, task=TASK, epochs=EPOCHS))
         done[c.key()] = result.model_dump(mode="json")
         path.write_text(json.dumps(done))
         print(f"  grid {i + 1}/{len(configs)}: {c.label}: {result.accuracy_after:.3f}",
@@ -68,11 +72,7 @@ def tpe_results(results: dict[Config, dict], budget: int, seed: int) -> list[dic
     chosen = []
 
     def objective(trial: optuna.Trial) -> tuple[float, float]:
-        method = trial.suggest_categorical("method", list(METHODS))
-        m = METHODS[method]
-        rank = 2 ** trial.suggest_int("log2_rank", 0, len(RANKS) - 1) if m.uses_rank else None
-        targets = trial.suggest_categorical("targets", list(TARGETS)) if m.uses_targets else None
-        config = canonical(method, rank, targets)
+        config = space.suggest(trial).cost_config()  # the grid has the default lr only
         if config not in results:  # refused by the model (e.g. LoRA on depthwise convs)
             trial.set_constraint("refused", 1.0)
             return 0.0, float("inf")
@@ -86,12 +86,20 @@ def tpe_results(results: dict[Config, dict], budget: int, seed: int) -> list[dic
     return chosen
 
 
-def recommend_from(trials: list[dict], configs, device, samples, num_classes) -> Config | None:
-    surrogate = AccuracySurrogate().fit(trials)
-    options = evaluate_all(MODEL, configs, device, Constraints(), surrogate, TRIAL_EPOCHS,
-                           samples, num_classes, device.batch_size, device.resolution)
-    best = rank_options(options)[0]
-    return best.config if best.feasible else None
+def evidence_from(trials: list[dict]) -> Evidence:
+    return Evidence(model=MODEL, task=TASK, dataset="digits", study="regret", epochs=EPOCHS,
+                    surrogate=AccuracySurrogate().fit(trials), samples=SAMPLES,
+                    num_classes=NUM_CLASSES)
+
+
+def options_for(evidence: Evidence, configs, device):
+    return evaluate_all(evidence, configs, device, Constraints(), device.batch_size,
+                        device.resolution, SAMPLES)
+
+
+def recommend_from(trials: list[dict], configs, device) -> Config | None:
+    best = rank_options(options_for(evidence_from(trials), configs, device))[0]
+    return best.config.cost_config() if best.feasible else None
 
 
 def main() -> None:
@@ -100,25 +108,23 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--feasibility", action="store_true")
     args = parser.parse_args()
+    quiet_third_party()
 
-    configs = valid_configs(MODEL, grid())
+    configs = valid_configs(MODEL, space.grid())
     print(f"grid: {len(configs)} configurations of {MODEL} on '{TASK}'", flush=True)
     results = run_grid(configs)
-    samples, num_classes = 359, 5  # the built-in unseen task's target train split
     accuracy = {c: r["accuracy_after"] for c, r in results.items()}
     top = max(accuracy, key=accuracy.get)
     print(f"grid accuracy: best {accuracy[top]:.3f} ({top.label}), "
           f"median {statistics.median(accuracy.values()):.3f}\n")
 
-    rule = Config("lora", 8, "no-depthwise")
+    rule = Config(method="lora", rank=8, targets="no-depthwise")
     budgets = [max(5, round(f * len(configs))) for f in (0.1, 0.2, 0.4)]
     rows, recommendations = [], {}
     for name in args.devices.split(","):
         device = load_device(name)
-        options = evaluate_all(MODEL, configs, device, Constraints(),
-                               AccuracySurrogate().fit(list(results.values())), TRIAL_EPOCHS,
-                               samples, num_classes, device.batch_size, device.resolution)
-        feasible = {o.config for o in options if o.feasible}
+        options = options_for(evidence_from(list(results.values())), configs, device)
+        feasible = {o.config.cost_config() for o in options if o.feasible}
         if not feasible:
             print(f"{name}: no grid configuration fits; skipped")
             continue
@@ -131,8 +137,7 @@ def main() -> None:
         for budget in budgets:
             ours, rand = [], []
             for seed in range(args.seeds):
-                chosen = recommend_from(tpe_results(results, budget, seed), configs, device,
-                                        samples, num_classes)
+                chosen = recommend_from(tpe_results(results, budget, seed), configs, device)
                 ours.append(oracle - accuracy[chosen] if chosen else float("nan"))
                 recommendations[(name, budget, seed)] = chosen
                 sample = random.Random(seed).sample(configs, budget)
@@ -161,8 +166,8 @@ def main() -> None:
                 # tensor peak of a REAL step (real tensors, not fake), minus weights in flash.
                 from advisor.cost import profile_config
 
-                real_step = profile_config(MODEL, chosen.method, chosen.rank, chosen.targets,
-                                           device.batch_size, device.resolution, fake=False)
+                real_step = profile_config(MODEL, chosen, device.batch_size, device.resolution,
+                                           fake=False)
                 frozen = real_step.params.total - real_step.params.trainable
                 real = real_step.memory.peak_bytes - frozen * BYTES_PER_PARAM
                 how = "live tensors, real step"

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from advisor.quiet import quiet_third_party
 from advisor.tui.app import AdvisorApp
 
 SHOTS = [("ranked", []), ("tradeoff", ["p"]), ("constrained", ["tab"]), ("detail", ["enter"]),
@@ -43,6 +44,7 @@ def main() -> None:
     parser.add_argument("--storage")
     parser.add_argument("--out", default="docs/screenshots")
     args = parser.parse_args()
+    quiet_third_party()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for name, keys in SHOTS:

@@ -2,6 +2,7 @@
 
 import pytest
 
+from advisor.config import Config
 from advisor.cost import profile_batch_scaled, profile_config
 
 
@@ -14,12 +15,13 @@ from advisor.cost import profile_batch_scaled, profile_config
     ("mobilenet_v2", "dora", 2, "pointwise"),
 ])
 def test_batch_scaled_cost_equals_direct_profile(model, method, rank, targets):
+    config = Config(method=method, rank=rank, targets=targets)
     # Batch 1 needs more than one value per BatchNorm channel: 64 px for it, 32 px otherwise.
     for resolution, batches in ((32, (5, 16, 64)), (64, (1,))):
-        scaled = profile_batch_scaled(model, method, rank, targets, resolution, num_classes=5)
+        scaled = profile_batch_scaled(model, config, resolution, num_classes=5)
         assert len(scaled.envelope) <= 20  # a handful of events can ever be the peak
         for batch in batches:
-            direct = profile_config(model, method, rank, targets, batch, resolution, 5)
+            direct = profile_config(model, config, batch, resolution, 5)
             derived = scaled.at(batch)
             assert derived.flops == direct.flops
             assert derived.memory.model_dump(exclude={"sum_of_category_maxima"}) == \

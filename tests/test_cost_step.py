@@ -5,11 +5,12 @@ import safetensors.torch
 import torch
 from torch import nn
 
+from advisor.config import Config
 from advisor.cost import profile_config
 from advisor.cost.memory import MemoryTracker
 from advisor.cost.step import measure_step
 from advisor.cost.storage import safetensors_bytes, update_state
-from advisor.methods import MethodConfig, get_method
+from advisor.methods import get_method
 from advisor.zoo import build_model, resolve_model
 
 CASES = [("full", None, "all"), ("head", None, "all"), ("norm_head", None, "all"),
@@ -20,8 +21,9 @@ CASES = [("full", None, "all"), ("head", None, "all"), ("norm_head", None, "all"
 @pytest.mark.parametrize(("method", "rank", "targets"), CASES)
 def test_fake_and_real_agree_exactly(method, rank, targets):
     kwargs = dict(batch_size=2, resolution=32, num_classes=3)
-    fake = profile_config("mobilenet_v3_small", method, rank, targets, fake=True, **kwargs)
-    real = profile_config("mobilenet_v3_small", method, rank, targets, fake=False, **kwargs)
+    config = Config(method=method, rank=rank, targets=targets)
+    fake = profile_config("mobilenet_v3_small", config, fake=True, **kwargs)
+    real = profile_config("mobilenet_v3_small", config, fake=False, **kwargs)
     assert fake.flops == real.flops
     assert fake.memory == real.memory
     assert fake.params == real.params and fake.storage_bytes == real.storage_bytes
@@ -37,7 +39,7 @@ def test_peak_equals_torch_memtracker_total():
 
     spec = resolve_model("resnet18")
     torch.manual_seed(0)
-    prep = get_method("full").prepare(build_model(spec, 5), spec.head, MethodConfig("full"))
+    prep = get_method("full").prepare(build_model(spec, 5), spec.head, Config(method="full"))
     _, _, ours = measure_step(prep, 2, 32, 5)
     reference = MemTracker()
     reference.track_external(prep.model, prep.optimizer)
@@ -66,10 +68,10 @@ def test_tracker_reports_simultaneous_peak_not_sum_of_maxima():
 
 def test_costs_move_the_right_way():
     kw = dict(model="mobilenet_v3_small", batch_size=4, resolution=64)
-    full = profile_config(method="full", **kw)
-    head = profile_config(method="head", **kw)
-    lora = profile_config(method="lora", rank=4, **kw)
-    galore = profile_config(method="galore", rank=4, targets="all", **kw)
+    full = profile_config(config=Config(method="full"), **kw)
+    head = profile_config(config=Config(method="head"), **kw)
+    lora = profile_config(config=Config(method="lora", rank=4), **kw)
+    galore = profile_config(config=Config(method="galore", rank=4, targets="all"), **kw)
     assert head.flops.backward < 0.01 * full.flops.backward  # no backward through the backbone
     assert head.memory.activations == 0 and head.memory.grads == 0
     assert lora.params.total > full.params.total  # adapters add parameters
@@ -84,7 +86,7 @@ def test_costs_move_the_right_way():
 def test_storage_bytes_match_safetensors_exactly(method, rank):
     spec = resolve_model("mobilenet_v3_small")
     prep = get_method(method).prepare(build_model(spec, 5), spec.head,
-                                      MethodConfig(method, rank))
+                                      Config(method=method, rank=rank))
     state = update_state(prep.model, prep.trains_norm_statistics)
     real = safetensors.torch.save({k: v.detach().contiguous() for k, v in state.items()})
     assert safetensors_bytes(state) == len(real)

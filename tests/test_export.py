@@ -7,18 +7,18 @@ import tomllib
 import pytest
 
 from advisor.cli import build_parser
+from advisor.config import Config
 from advisor.devices import load_device
 from advisor.export import export_choice
 from advisor.recommend import decide, study_evidence
-from advisor.space import Config
 
-CONFIGS = [Config("full"), Config("head"), Config("lora", 8, "no-depthwise")]
+CONFIGS = [Config(method="full"), Config(method="head"),
+           Config(method="lora", rank=8, targets="no-depthwise")]
 
 
 @pytest.fixture(scope="module")
 def answer(recorded_study):
-    return study_evidence("mobilenetv3", "unseen", f"sqlite:///{recorded_study}", epochs=4,
-                          run_search=False)
+    return study_evidence("mobilenetv3", "unseen", f"sqlite:///{recorded_study}", epochs=4)
 
 
 def test_json_and_toml_hold_the_same_choice_and_the_commands_parse(answer, tmp_path):
@@ -42,7 +42,7 @@ def test_json_and_toml_hold_the_same_choice_and_the_commands_parse(answer, tmp_p
 
 def test_a_custom_device_is_written_beside_and_reloads(answer, tmp_path):
     device = load_device("jetson-nano").model_copy(update={"id": "custom", "name": "Mine"})
-    result = decide(answer, device, configs=[Config("head")])
+    result = decide(answer, device, configs=[Config(method="head")])
     written = export_choice(result, result.recommendation, device, tmp_path / "mine.json")
     assert [p.name for p in written] == ["mine.device.toml", "mine.json"]
     assert load_device(str(written[0])) == device

@@ -2,10 +2,13 @@
 
 import pytest
 import torch
+from pydantic import ValidationError
 from torch import nn
 
+from advisor.config import Config
+from advisor.defaults import RANK
 from advisor.errors import IncompatibleConfigError
-from advisor.methods import METHODS, MethodConfig, get_method, target_modules
+from advisor.methods import METHODS, get_method, target_modules
 from advisor.zoo import build_model, resolve_model
 
 SPEC = resolve_model("mobilenet_v3_small")
@@ -19,7 +22,8 @@ def _train(method: str, rank: int | None = None, targets: str = "no-depthwise", 
     torch.manual_seed(0)
     model = build_model(SPEC, 3)
     before = _snapshot(model)
-    prepared = get_method(method).prepare(model, SPEC.head, MethodConfig(method, rank, targets))
+    prepared = get_method(method).prepare(model, SPEC.head,
+                                          Config(method=method, rank=rank, targets=targets))
     prepared.set_train_mode()
     x, y = torch.randn(8, 3, 32, 32), torch.randint(0, 3, (8,))
     for _ in range(steps):
@@ -98,17 +102,19 @@ def test_pointwise_policy_adapts_only_1x1_convs_and_linears():
 def test_lora_rank_not_divisible_by_groups_is_refused_before_training():
     model = build_model(SPEC, 3)
     with pytest.raises(IncompatibleConfigError, match="no-depthwise.*multiple of") as info:
-        get_method("lora").prepare(model, SPEC.head, MethodConfig("lora", 8, "all"))
+        get_method("lora").prepare(model, SPEC.head, Config(method="lora", rank=8, targets="all"))
     assert "groups=16" in str(info.value)
     assert not any("lora_" in n for n, _ in model.named_parameters())  # nothing was inserted
 
 
 def test_rank_rules():
-    model = build_model(SPEC, 3)
-    with pytest.raises(IncompatibleConfigError, match="needs --rank"):
-        get_method("lora").validate(model, SPEC.head, MethodConfig("lora", None))
+    """A rank method always has a rank >= 1 (its default if none is given); a method without
+    one refuses a rank: a configuration cannot be made otherwise."""
+    assert Config(method="lora").rank == RANK and Config(method="head").rank is None
+    with pytest.raises(ValidationError, match="greater than or equal to 1"):
+        Config(method="lora", rank=0)
     with pytest.raises(IncompatibleConfigError, match="has no rank"):
-        get_method("head").validate(model, SPEC.head, MethodConfig("head", 4))
+        Config(method="head", rank=4)
 
 
 def test_galore_trains_all_weights_with_low_rank_states_on_convs():

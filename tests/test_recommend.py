@@ -2,15 +2,17 @@
 
 import json
 
+import optuna
 import pytest
 
 from advisor.cli import main
+from advisor.config import Config
 from advisor.devices import Constraints, load_device
 from advisor.recommend import recommend
-from advisor.space import Config
 
-CONFIGS = [Config("full"), Config("head"), Config("bias"), Config("lora", 4, "no-depthwise"),
-           Config("galore", 4, "all")]
+CONFIGS = [Config(method="full"), Config(method="head"), Config(method="bias"),
+           Config(method="lora", rank=4, targets="no-depthwise"),
+           Config(method="galore", rank=4, targets="all")]
 TINY = """
 id = "tiny-board"
 name = "A board with 1 MiB of RAM and weights in flash"
@@ -51,7 +53,7 @@ def test_recommendation_is_complete_and_explained(study):
     assert chosen is not None and chosen.feasible and not chosen.violations
     assert chosen.batch_size == 32 and chosen.resolution == 224
     assert chosen.accuracy_error == result.surrogate_error > 0
-    assert chosen.slack["memory_bytes"] > 0
+    assert chosen.slack["memory"] > 0
     assert chosen.flops_per_step == sum(v for k, v in chosen.flops_breakdown.items()
                                         if k != "svd_per_refresh")
     assert chosen.update_seconds > 0 and chosen.storage_bytes > 0
@@ -81,11 +83,20 @@ def test_impossible_constraint_names_the_closest_option(study):
 
 
 def test_memory_cap_suggests_a_smaller_batch(study):
-    result = _recommend(study, "jetson-nano", constraints=Constraints(max_memory="40MiB"))
-    if result.recommendation is None:
-        assert "--batch-size" in result.suggestion
-    else:
-        assert result.recommendation.required_ram_bytes <= 40 * 2**20
+    """A cap between what the lightest candidate needs at batch 32 and at batch 16: nothing
+    fits at the device's batch 32, and the suggestion is batch 16, where it does fit."""
+    at_32 = min(o.required_ram_bytes for o in _recommend(study, "jetson-nano").ranked)
+    at_16 = min(o.required_ram_bytes
+                for o in _recommend(study, "jetson-nano", batch_size=16).ranked)
+    assert at_16 < at_32
+    cap = Constraints(max_memory=(at_16 + at_32) // 2)
+    result = _recommend(study, "jetson-nano", constraints=cap)
+    assert result.recommendation is None
+    assert (result.suggested.kind, result.suggested.batch_size) == ("smaller_scale", 16)
+    assert "--batch-size 16 --resolution 224" in result.suggestion
+    smaller = _recommend(study, "jetson-nano", constraints=cap, batch_size=16).recommendation
+    assert smaller is not None and smaller.required_ram_bytes <= cap.max_memory
+    assert smaller.config == result.suggested.config
 
 
 def test_cli_json_contract_and_exit_codes(study, capsys, monkeypatch):
@@ -113,7 +124,7 @@ def test_cli_json_contract_and_exit_codes(study, capsys, monkeypatch):
 def test_evidence_once_then_decide_per_device_matches_recommend(study):
     from advisor.recommend import decide, study_evidence
 
-    evidence = study_evidence("mobilenetv3", "unseen", study, epochs=1, run_search=False)
+    evidence = study_evidence("mobilenetv3", "unseen", study, epochs=1)
     for device in ("jetson-nano", "raspberry-pi-4-2gb"):
         direct = _recommend(study, device)
         split = decide(evidence, device, configs=CONFIGS)
@@ -127,6 +138,7 @@ def test_evidence_without_a_study_says_to_run_one(tmp_path):
     from advisor.errors import AdvisorError
     from advisor.recommend import study_evidence
 
+    storage = f"sqlite:///{tmp_path / 'none.db'}"
     with pytest.raises(AdvisorError, match="at least 5"):
-        study_evidence("mobilenetv3", "unseen", f"sqlite:///{tmp_path / 'none.db'}",
-                       run_search=False)
+        study_evidence("mobilenetv3", "unseen", storage)
+    assert optuna.get_all_study_names(storage) == []  # reading created no study

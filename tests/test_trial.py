@@ -1,7 +1,8 @@
 import pytest
 
+from advisor.config import TrialConfig
 from advisor.errors import AdvisorError, IncompatibleConfigError
-from advisor.trial import TrialConfig, run_trial
+from advisor.trial import run_trial
 
 
 def test_lora_trial_learns_unseen_classes():
@@ -42,7 +43,7 @@ def test_trial_measures_the_cost_of_its_own_steps():
     cost = result.cost
     assert cost is not None and cost.batch_size == 32 and cost.resolution == 32
     # The trial's real steps cost exactly what the fake-tensor profiler predicts.
-    predicted = profile_config("mobilenet_v3_small", "lora", 4, "no-depthwise", batch_size=32,
+    predicted = profile_config("mobilenet_v3_small", config, batch_size=32,
                                resolution=32, num_classes=5)
     assert cost.flops == predicted.flops
     assert cost.memory.peak_bytes == predicted.memory.peak_bytes

@@ -8,16 +8,19 @@ import shutil
 import pytest
 from rich.console import Console
 
+from advisor.config import Config
+from advisor.devices import load_device
 from advisor.search import open_study
-from advisor.space import Config
 from advisor.tui.app import AdvisorApp
 from advisor.tui.detail import OptionDetail, breakdown
 from advisor.tui.device_editor import DeviceEditor
 from advisor.tui.help_screen import HelpScreen
 
 # A few candidates keep first-time costing short on a fresh machine.
-CONFIGS = [Config("full"), Config("head"), Config("bias"), Config("lora", 8, "no-depthwise"),
-           Config("galore", 2, "pointwise"), Config("dora", 4, "no-depthwise")]
+CONFIGS = [Config(method="full"), Config(method="head"), Config(method="bias"),
+           Config(method="lora", rank=8, targets="no-depthwise"),
+           Config(method="galore", rank=2, targets="pointwise"),
+           Config(method="dora", rank=4, targets="no-depthwise")]
 SIZE = (80, 24)
 
 
@@ -56,7 +59,12 @@ async def test_selecting_a_device_changes_the_recommendation(make_app):
         await settle(pilot)
         on_esp = app.result
         assert on_esp.device == "esp32-s3-psram"
-        assert on_esp.recommendation is None or on_esp.recommendation.label != on_jetson.label
+        # The Jetson's choice needs more RAM than the ESP32 has, so the answer must change.
+        assert on_esp.recommendation is not None
+        assert on_esp.recommendation.label != on_jetson.label
+        assert on_esp.recommendation.required_ram_bytes <= load_device("esp32-s3-psram").usable_ram
+        jetson_choice = next(o for o in on_esp.ranked if o.label == on_jetson.label)
+        assert not jetson_choice.feasible and jetson_choice.violations[0].constraint == "memory"
         assert app.query_one("#batch_size").placeholder == "1"  # the device's own batch size
 
 

@@ -1,4 +1,4 @@
-"""``advisor benchmark``: the study reproduced on our own measurements (runs, plots, report).
+"""``advisor benchmark``: the paper reproduced on our own measurements (runs, plots, report).
 
 The same trial runner and cost profiler as ``recommend``; the runs can seed a study.
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from advisor.benchmark.findings import Claim
-from advisor.benchmark.plan import QUICK, BenchmarkPlan, Run
+from advisor.benchmark.plan import QUICK, BenchmarkPlan
 from advisor.benchmark.runner import Measurements, RunRecord, run_benchmark
 
 
@@ -52,5 +52,5 @@ def benchmark(plan: BenchmarkPlan, out: str | Path, command: str = "advisor benc
         refused=sum(r["status"] == "refused" for r in table), claims=claims, seeded=seeded)
 
 
-__all__ = ["QUICK", "BenchmarkPlan", "BenchmarkReport", "Measurements", "Run", "RunRecord",
+__all__ = ["QUICK", "BenchmarkPlan", "BenchmarkReport", "Measurements", "RunRecord",
            "benchmark", "run_benchmark"]

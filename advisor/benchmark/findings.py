@@ -1,4 +1,4 @@
-"""The study's two headline claims, checked on our own measurements.
+"""The paper's two headline claims, checked on our own measurements.
 
 Every sentence is computed from the table: a verdict is decided by the numbers, and where our
 numbers disagree the text says which measurement explains it (both are in the table).
@@ -12,9 +12,9 @@ from pydantic import BaseModel
 
 from advisor.benchmark.table import row_label
 
-PEFT = ("lora", "dora", "galore")  # the study's PEFT methods
+PEFT = ("lora", "dora", "galore")  # the paper's PEFT methods
 ADAPTERS = ("lora", "dora")  # adapter-based: the FLOP claim
-STUDY_FLOP_REDUCTION = 0.95
+PAPER_FLOP_REDUCTION = 0.95
 
 
 class Claim(BaseModel):
@@ -64,7 +64,7 @@ def memory_claim(table: list[dict]) -> Claim:
             f"{_pct(dw['median_saving'])} on depthwise-separable CNNs "
             f"({', '.join(dw['models'])}), {_pct(std['median_saving'])} on standard CNNs "
             f"({', '.join(std['models'])}); best single configuration "
-            f"{_pct(dw['best_saving'])} vs {_pct(std['best_saving'])}. Counted the study's way "
+            f"{_pct(dw['best_saving'])} vs {_pct(std['best_saving'])}. Counted the paper's way "
             f"(sum of each category's own maximum): {_pct(dw['median_saving_sum_of_maxima'])} "
             f"vs {_pct(std['median_saving_sum_of_maxima'])}.")
     if dw["median_saving"] <= 0.5 * std["median_saving"]:
@@ -79,7 +79,7 @@ def memory_claim(table: list[dict]) -> Claim:
            "adapters, so the layers keep their saved inputs. PEFT saves only gradients and "
            "optimizer state of weights, a larger share of a standard CNN's memory. "
            "DoRA can even cost more than full fine-tuning (it recomputes the base convolution "
-           "and keeps its output). We cannot measure the LLM side of the study's comparison; "
+           "and keeps its output). We cannot measure the LLM side of the paper's comparison; "
            "this checks the CNN side.")
     return Claim(claim=claim, verdict=verdict, ours=ours, why=why, numbers=by_family)
 
@@ -110,16 +110,16 @@ def flops_claim(table: list[dict]) -> Claim:
                         for m, v in per_model.items())
     ours = (f"largest FLOP reduction per training step of an adapter method vs full "
             f"fine-tuning, counted exactly: {listing}.")
-    if best["best"] >= STUDY_FLOP_REDUCTION - 0.05:
+    if best["best"] >= PAPER_FLOP_REDUCTION - 0.05:
         verdict = "agrees"
-    elif best_counted is not None and best_counted >= STUDY_FLOP_REDUCTION - 0.10:
-        verdict = "disagrees (reproduced only with the study's FLOP counter)"
+    elif best_counted is not None and best_counted >= PAPER_FLOP_REDUCTION - 0.10:
+        verdict = "disagrees (reproduced only with the paper's FLOP counter)"
     else:
         verdict = "disagrees"
     why = ("Counted exactly, an adapter saves only the weight-gradient work of frozen layers: "
            "the forward pass is unchanged and the input gradient still flows back through "
            "every layer below the highest adapter, so at most about a third of a step's "
-           "arithmetic can go. torch's FlopCounterMode (the study's profiler counts with it) "
+           "arithmetic can go. torch's FlopCounterMode (the paper's profiler counts with it) "
            "ignores `groups` in the convolution weight gradient and over-counts every "
            "depthwise layer's backward by its channel count; full fine-tuning of a "
            "depthwise-separable CNN is inflated by that, an adapter method that freezes the "

@@ -46,7 +46,7 @@ def write_report(m: Measurements, table: list[dict], plots: list[Path], out: Pat
     failed = [r for r in table if r["status"] == "failed"]
     refused = [r for r in table if r["status"] == "refused"]
     lines = [
-        "# PEFT on CNNs: the study reproduced on our measurements", "",
+        "# PEFT on CNNs: the paper reproduced on our measurements", "",
         f"Command: `{command}`", "",
         f"- models: {', '.join(plan.models)}; tasks: {', '.join(plan.tasks)}; methods: "
         f"{', '.join(plan.methods)}; ranks: {', '.join(map(str, plan.ranks))}; adapter "
@@ -56,10 +56,10 @@ def write_report(m: Measurements, table: list[dict], plots: list[Path], out: Pat
         f"- cost: the exact cost of one training step at the device scale, batch "
         f"{plan.cost_batch_size} at {plan.cost_resolution} px (fake tensors: exact FLOPs by "
         "phase and the true simultaneous memory peak), plus FLOPs as torch's FlopCounterMode "
-        "counts them (the study's profiler) for comparison",
+        "counts them (the paper's profiler) for comparison",
         f"- runs: {len(table)} ({len(refused)} refused by the method, {len(failed)} failed); "
         f"host: {platform.machine()} {platform.system()}, Python {platform.python_version()}",
-        "", "## The study's headline claims, on our data", ""]
+        "", "## The paper's headline claims, on our data", ""]
     for i, claim in enumerate(claims, 1):
         lines += _claim(i, claim)
     lines += ["## Accuracy", "", *accuracy_findings(table), "",

@@ -1,6 +1,6 @@
 """What a benchmark runs: models x tasks x methods x ranks, and at which scales.
 
-Two scales, as in the study: accuracy comes from a short real fine-tune at the trial scale
+Two scales, as in the paper: accuracy comes from a short real fine-tune at the trial scale
 (tiny images, seconds on a laptop CPU); cost (FLOPs, peak memory) is the exact cost of one
 training step at the device scale (224 px, batch 32 by default), where it matters.
 """
@@ -9,50 +9,35 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from advisor.errors import AdvisorError
+from advisor import defaults
+from advisor.config import Config, TargetPolicy, TrialConfig
+from advisor.defaults import BatchSize, Epochs, Resolution
+from advisor.errors import AdvisorError, known
 from advisor.methods import METHODS
-from advisor.space import TARGETS, TASKS, Config, canonical
 from advisor.zoo import resolve_model
 
 
 def _known(value: list[str], choices: list[str], what: str) -> list[str]:
     """``value`` without repeats, or an AdvisorError naming the first unknown entry."""
-    unknown = [v for v in value if v not in choices]
-    if unknown:
-        raise AdvisorError(f"unknown {what} '{unknown[0]}'; choose from: {', '.join(choices)}")
-    return list(dict.fromkeys(value))
-
-
-class Run(BaseModel):
-    """One cell of the benchmark: a fine-tune of ``config`` on ``task``."""
-
-    model_config = ConfigDict(frozen=True)
-
-    model: str
-    task: str
-    method: str
-    rank: int | None
-    targets: str
-
-    @property
-    def config(self) -> Config:
-        return Config(self.method, self.rank, self.targets)
+    return list(dict.fromkeys(known(v, choices, what) for v in value))
 
 
 class BenchmarkPlan(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    models: list[str] = Field(["mobilenet_v2", "mobilenet_v3_small", "resnet18"], min_length=1)
+    models: list[str] = Field(list(defaults.BENCHMARK_MODELS), min_length=1)
     methods: list[str] = Field(list(METHODS), min_length=1)
-    ranks: list[int] = Field([1, 2, 4, 8, 16, 32], min_length=1)
-    tasks: list[str] = Field(list(TASKS), min_length=1)
-    targets: str = "no-depthwise"
-    epochs: int = Field(4, ge=1, le=100)
-    trial_resolution: int = Field(32, ge=8, le=512)
-    cost_batch_size: int = Field(32, ge=1, le=4096)
-    cost_resolution: int = Field(224, ge=8, le=1024)
-    dataset: str = "digits"
-    seed: int = 0
+    ranks: list[int] = Field(list(defaults.RANKS), min_length=1)
+    tasks: list[str] = Field(list(defaults.TASKS), min_length=1)
+    targets: TargetPolicy = Field(defaults.TARGETS,
+                                  description="layers adapted by lora/dora/galore")
+    epochs: Epochs = Field(defaults.EPOCHS, description="fine-tuning epochs per run")
+    trial_resolution: Resolution = defaults.TRIAL_RESOLUTION
+    cost_batch_size: BatchSize = Field(defaults.COST_BATCH_SIZE,
+                                       description="batch size of the cost")
+    cost_resolution: Resolution = Field(defaults.COST_RESOLUTION, description="px of the cost")
+    dataset: str = defaults.DATASET
+    seed: int = defaults.SEED
 
     @field_validator("models")
     @classmethod
@@ -67,7 +52,7 @@ class BenchmarkPlan(BaseModel):
     @field_validator("tasks")
     @classmethod
     def _tasks(cls, value: list[str]) -> list[str]:
-        return _known(value, list(TASKS), "task")
+        return _known(value, list(defaults.TASKS), "task")
 
     @field_validator("ranks")
     @classmethod
@@ -76,29 +61,21 @@ class BenchmarkPlan(BaseModel):
             raise AdvisorError("ranks must be >= 1")
         return sorted(set(value))
 
-    @field_validator("targets")
-    @classmethod
-    def _targets(cls, value: str) -> str:
-        if value not in TARGETS:
-            raise AdvisorError(f"unknown targets '{value}'; choose from: {', '.join(TARGETS)}")
-        return value
-
     def configs(self) -> list[Config]:
         """Rank-free methods once each; rank methods at every rank."""
         out: list[Config] = []
         for name in self.methods:
             ranks = self.ranks if METHODS[name].uses_rank else [None]
-            out.extend(dict.fromkeys(canonical(name, r, self.targets) for r in ranks))
+            out.extend(dict.fromkeys(Config(method=name, rank=r, targets=self.targets)
+                                     for r in ranks))
         return out
 
-    def runs(self) -> list[Run]:
-        return [Run(model=m, task=t, method=c.method, rank=c.rank, targets=c.targets)
+    def runs(self) -> list[TrialConfig]:
+        """Every fine-tune of the plan: its identity across resumptions is its key."""
+        return [TrialConfig(**c.model_dump(), model=m, task=t, epochs=self.epochs,
+                            resolution=self.trial_resolution, dataset=self.dataset,
+                            seed=self.seed)
                 for m in self.models for t in self.tasks for c in self.configs()]
-
-    def run_key(self, run: Run) -> str:
-        """Identifies a finished run across resumptions: every setting that changes it."""
-        return (f"{run.model}|{run.task}|{run.config.key()}|e{self.epochs}"
-                f"|px{self.trial_resolution}|{self.dataset}|s{self.seed}")
 
 
 QUICK = BenchmarkPlan(models=["mobilenet_v3_small", "resnet18"], ranks=[2, 8], tasks=["unseen"],

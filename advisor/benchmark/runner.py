@@ -15,16 +15,15 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from advisor import progress
-from advisor.benchmark.plan import BenchmarkPlan, Run
+from advisor.benchmark.plan import BenchmarkPlan
+from advisor.config import Config, TrialConfig, canonical_key
 from advisor.errors import AdvisorError, IncompatibleConfigError
-from advisor.space import Config
 
 RUNS_FILE = "runs.jsonl"
 
 
 class RunRecord(BaseModel):
-    key: str
-    run: Run
+    config: TrialConfig  # the run: its key identifies it across resumptions
     status: str  # "ok" | "refused" | "failed"
     error: str | None = None
     result: dict | None = None  # TrialResult, as JSON
@@ -35,13 +34,13 @@ class Measurements(BaseModel):
 
     plan: BenchmarkPlan
     records: list[RunRecord]
-    costs: dict[str, dict]  # "model|config key" -> CostReport JSON at the device scale
-    torch_counter_flops: dict[str, int]  # same keys: the study's FLOP counting
+    costs: dict[str, dict]  # cost_key -> StepCost JSON at the device scale
+    torch_counter_flops: dict[str, int]  # same keys: the paper's FLOP counting
     executed: int  # runs this call trained (0 when everything was already done)
 
 
 def cost_key(model: str, config: Config) -> str:
-    return f"{model}|{config.key()}"
+    return canonical_key({"model": model, "config": config.cost_config().model_dump()})
 
 
 def load_records(out: Path) -> dict[str, RunRecord]:
@@ -51,7 +50,7 @@ def load_records(out: Path) -> dict[str, RunRecord]:
         for line in path.read_text().splitlines():
             if line.strip():
                 record = RunRecord.model_validate_json(line)
-                records[record.key] = record  # the last word on a key wins (a retried failure)
+                records[record.config.key()] = record  # the last word wins (a retried failure)
     return records
 
 
@@ -60,27 +59,23 @@ def _append(out: Path, record: RunRecord) -> None:
         f.write(record.model_dump_json() + "\n")
 
 
-def _run_one(plan: BenchmarkPlan, run: Run) -> RunRecord:
-    from advisor.trial import TrialConfig, run_trial
+def _run_one(config: TrialConfig) -> RunRecord:
+    from advisor.trial import run_trial
 
-    key = plan.run_key(run)
-    config = TrialConfig(model=run.model, task=run.task, method=run.method, rank=run.rank,
-                         targets=run.targets, epochs=plan.epochs,
-                         resolution=plan.trial_resolution, dataset=plan.dataset, seed=plan.seed)
     try:
         result = run_trial(config)
     except IncompatibleConfigError as exc:
-        return RunRecord(key=key, run=run, status="refused", error=str(exc))
+        return RunRecord(config=config, status="refused", error=str(exc))
     except AdvisorError:
         raise  # the user's input (e.g. a dataset path): every run would fail the same way
     except Exception as exc:  # one run's crash must not lose the others
         last = traceback.format_exception_only(exc)[-1].strip()
-        return RunRecord(key=key, run=run, status="failed", error=last)
-    return RunRecord(key=key, run=run, status="ok", result=result.model_dump(mode="json"))
+        return RunRecord(config=config, status="failed", error=last)
+    return RunRecord(config=config, status="ok", result=result.model_dump(mode="json"))
 
 
 def _device_scale_costs(plan: BenchmarkPlan, out: Path) -> tuple[dict, dict]:
-    """Exact costs (shared cache with ``recommend``) and the study's FLOP count, per model and
+    """Exact costs (shared cache with ``recommend``) and the paper's FLOP count, per model and
     configuration; full fine-tuning is always costed, as the reference every ratio needs."""
     from advisor.costcache import costs, valid_configs
     from advisor.tasks import load_task
@@ -89,7 +84,7 @@ def _device_scale_costs(plan: BenchmarkPlan, out: Path) -> tuple[dict, dict]:
     if len(num_classes) != 1:
         raise AdvisorError("tasks with different class counts cannot share one cost table")
     classes = num_classes.pop()
-    configs = list(dict.fromkeys([Config("full"), *plan.configs()]))
+    configs = list(dict.fromkeys([Config(method="full"), *plan.configs()]))
     reports: dict[str, dict] = {}
     path = out / f"torch-counter-flops-b{plan.cost_batch_size}-px{plan.cost_resolution}.json"
     counted: dict[str, int] = json.loads(path.read_text()) if path.exists() else {}
@@ -101,13 +96,12 @@ def _device_scale_costs(plan: BenchmarkPlan, out: Path) -> tuple[dict, dict]:
     missing = [(m, c) for m in plan.models for c in configs
                if cost_key(m, c) in reports and cost_key(m, c) not in counted]
     if missing:
-        from advisor.cost.study_counter import torch_counted_flops
+        from advisor.cost.paper_counter import torch_counted_flops
 
-        with progress.progress_bar(len(missing), "counting FLOPs as the study did") as advance:
+        with progress.progress_bar(len(missing), "counting FLOPs as the paper did") as advance:
             for model, c in missing:
                 counted[cost_key(model, c)] = torch_counted_flops(
-                    model, c.method, c.rank, c.targets, plan.cost_batch_size,
-                    plan.cost_resolution, classes)
+                    model, c, plan.cost_batch_size, plan.cost_resolution, classes)
                 path.write_text(json.dumps(counted, indent=1))
                 advance(1)
     return reports, counted
@@ -118,21 +112,21 @@ def run_benchmark(plan: BenchmarkPlan, out: Path,
     """Run every run of ``plan`` not already finished in ``out``; cost every configuration."""
     out.mkdir(parents=True, exist_ok=True)
     records = load_records(out)
-    todo = [r for r in plan.runs()
-            if records.get(plan.run_key(r)) is None
-            or records[plan.run_key(r)].status == "failed"]
-    if len(todo) < len(plan.runs()):
-        progress.note(f"resuming: {len(plan.runs()) - len(todo)} of {len(plan.runs())} runs "
+    runs = plan.runs()
+    todo = [r for r in runs
+            if records.get(r.key()) is None or records[r.key()].status == "failed"]
+    if len(todo) < len(runs):
+        progress.note(f"resuming: {len(runs) - len(todo)} of {len(runs)} runs "
                       f"already done in {out}")
     with progress.progress_bar(len(todo), "benchmark") as advance:
         for run in todo:
-            advance(0, f"{run.model} {run.task} {run.config.label}")
-            record = _run_one(plan, run)
+            advance(0, f"{run.model} {run.task} {run.label}")
+            record = _run_one(run)
             _append(out, record)
-            records[record.key] = record
+            records[run.key()] = record
             if on_record is not None:
                 on_record(record)
             advance(1)
     costs, counted = _device_scale_costs(plan, out)
-    return Measurements(plan=plan, records=[records[plan.run_key(r)] for r in plan.runs()],
+    return Measurements(plan=plan, records=[records[r.key()] for r in runs],
                         costs=costs, torch_counter_flops=counted, executed=len(todo))

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from advisor.benchmark.runner import Measurements, cost_key
-from advisor.space import Config
+from advisor.config import Config
 from advisor.zoo import resolve_model
 
 COLUMNS = [
@@ -37,9 +37,9 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 def rows(m: Measurements) -> list[dict]:
     out = []
     for record in m.records:
-        run, result = record.run, record.result or {}
-        key = cost_key(run.model, run.config)
-        full_key = cost_key(run.model, Config("full"))
+        run, result = record.config, record.result or {}
+        key = cost_key(run.model, run)
+        full_key = cost_key(run.model, Config(method="full"))
         cost, full = m.costs.get(key), m.costs.get(full_key)
         flops = (cost or {}).get("flops", {})
         mem = (cost or {}).get("memory", {})

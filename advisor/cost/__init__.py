@@ -1,12 +1,12 @@
 """Exact cost of a training step: FLOPs by phase, true peak memory by category, storage.
 
-Lazy exports: the report models import without torch, the profiler loads it on first use.
+Lazy exports: the result models import without torch, the profiler loads it on first use.
 """
 
 from importlib import import_module
 from typing import Any
 
-_EXPORTS = {"CostReport": "advisor.cost.report", "profile_config": "advisor.cost.step",
+_EXPORTS = {"StepCost": "advisor.cost.result", "profile_config": "advisor.cost.step",
             "profile_batch_scaled": "advisor.cost.step"}
 __all__ = list(_EXPORTS)
 

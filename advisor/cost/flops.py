@@ -2,8 +2,8 @@
 
 Why not torch.utils.flop_counter.FlopCounterMode: (1) for grouped/depthwise convs it counts the
 weight gradient as if groups were 1, over-counting a depthwise layer's backward about `groups`x
-(REFERENCES.md); (2) it ignores elementwise work, so the optimizer's own arithmetic, BatchNorm
-and activations would be invisible.
+(tests/test_cost_flops.py); (2) it ignores elementwise work, so the optimizer's own
+arithmetic, BatchNorm and activations would be invisible.
 
 Conventions (verified against closed forms in tests/test_cost_flops.py):
 - a multiply-accumulate is 2 FLOPs; conv/linear/matmul are exact products of their shapes, a conv

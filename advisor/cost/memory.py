@@ -4,7 +4,7 @@ Every storage an op creates is recorded with its size when it appears and remove
 frees it (a weakref callback on the storage, the technique of torch's private MemTracker, which
 we do not use: it is a private API and has crashed on frozen parameters). The peak is the
 largest *simultaneous* total, with the breakdown at that moment, not the sum of each category's
-own maximum (the upper bound the study's profiler reports; we compute that too, for comparison).
+own maximum (the upper bound the paper's profiler reports; we compute that too, for comparison).
 
 Categories: params, buffers, grads, optimizer (state kept between steps), activations (saved
 for backward) and temp (everything else: forward/backward temporaries, optimizer scratch).
@@ -20,7 +20,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from advisor.cost.flops import tensors_in
-from advisor.cost.report import CATEGORIES
+from advisor.cost.result import CATEGORIES
 
 
 class MemoryTracker(TorchDispatchMode):

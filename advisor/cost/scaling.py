@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from advisor.cost.report import CATEGORIES, CostReport, Flops, Memory
+from advisor.cost.result import CATEGORIES, Flops, Memory, StepCost
 
 _PHASES = ("forward", "backward", "optimizer")
 
@@ -26,12 +26,12 @@ def _line(p2: int, p3: int) -> tuple[int, int]:
 
 
 class BatchScaledCost(BaseModel):
-    base: CostReport  # the batch-2 profile: params, storage, config
+    base: StepCost  # the batch-2 profile: params, storage, config
     flops: dict[str, tuple[int, int]]  # phase -> (intercept, slope)
     envelope: list[dict[str, tuple[int, int]]]  # candidate peak events, per category
 
     @classmethod
-    def from_profiles(cls, one: CostReport, two: CostReport, timeline_one: list[tuple],
+    def from_profiles(cls, one: StepCost, two: StepCost, timeline_one: list[tuple],
                       timeline_two: list[tuple]) -> BatchScaledCost:
         if len(timeline_one) != len(timeline_two) or one.flops.svd_per_refresh != \
                 two.flops.svd_per_refresh:
@@ -44,7 +44,7 @@ class BatchScaledCost(BaseModel):
             lines.append((total, per_cat))
         return cls(base=one, flops=flops, envelope=_upper_envelope(lines))
 
-    def at(self, batch_size: int) -> CostReport:
+    def at(self, batch_size: int) -> StepCost:
         def value(line: tuple[int, int]) -> int:
             return line[0] + batch_size * line[1]
 

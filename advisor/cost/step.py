@@ -3,6 +3,8 @@
 Run on fake tensors (FakeTensorMode) the model, data and optimizer state have shapes but no
 memory and no compute: a MobileNetV3 at 224 px, batch 64, is costed in seconds. Run on real
 tensors the same code measures a real step; both agree exactly (tests/test_cost_step.py).
+Nothing here knows a method: a method says which optimizer state it keeps and which of its
+work recurs only every few steps (methods/base.py).
 """
 
 from __future__ import annotations
@@ -15,26 +17,14 @@ import torch
 from torch import nn
 from torch._subclasses.fake_tensor import FakeTensorMode
 
+from advisor import defaults
+from advisor.config import Config
 from advisor.cost.flops import FlopCounter
 from advisor.cost.memory import MemoryTracker
-from advisor.cost.report import CostReport, Flops, Memory, Params
+from advisor.cost.result import Flops, Memory, Params, StepCost
 from advisor.cost.storage import safetensors_bytes, update_state
-from advisor.methods import MethodConfig, Prepared, get_method
+from advisor.methods import Prepared, get_method
 from advisor.zoo import build_model, resolve_model
-
-DEFAULT_NUM_CLASSES = 5  # the built-in tasks' target classes
-
-
-def _optimizer_state_tensors(optimizer: torch.optim.Optimizer) -> list[torch.Tensor]:
-    tensors = []
-    for state in optimizer.state.values():
-        for value in state.values():
-            if isinstance(value, torch.Tensor):
-                tensors.append(value)
-            elif getattr(value, "ortho_matrix", None) is not None:  # GaLore's projector
-                ortho = value.ortho_matrix
-                tensors.extend(ortho if isinstance(ortho, list) else [ortho])
-    return tensors
 
 
 def training_step(prepared: Prepared, x: torch.Tensor, y: torch.Tensor,
@@ -83,7 +73,7 @@ def profiled_step(prepared: Prepared, x: torch.Tensor,
             tracker.track_all(params, "params")
             tracker.track_all(prepared.model.buffers(), "buffers")
             tracker.track_all((p.grad for p in params if p.grad is not None), "grads")
-            tracker.track_all(_optimizer_state_tensors(prepared.optimizer), "optimizer")
+            tracker.track_all(prepared.optimizer_state(), "optimizer")
             tracker.track_all((x, y), "temp")
             with counter:
                 training_step(prepared, x, y, counter, tracker)
@@ -93,13 +83,13 @@ def profiled_step(prepared: Prepared, x: torch.Tensor,
     return counter, tracker
 
 
-def summarize(warm: FlopCounter, counter: FlopCounter,
+def summarize(prepared: Prepared, warm: FlopCounter, counter: FlopCounter,
               tracker: MemoryTracker) -> tuple[Flops, Memory]:
-    """Per-step FLOPs (GaLore's SVD, seen in the first step, amortised) and the peak."""
-    from advisor.methods.galore import UPDATE_PROJ_GAP
-
+    """Per-step FLOPs and the peak. Work the first step does that recurs only every
+    ``refresh_interval`` steps (an SVD) is amortised over that interval."""
     svd = warm.svd_flops
-    optimizer_flops = counter.flops["optimizer"] - counter.svd_flops + svd // UPDATE_PROJ_GAP
+    interval = prepared.method.refresh_interval or 1
+    optimizer_flops = counter.flops["optimizer"] - counter.svd_flops + svd // interval
     flops = Flops(forward=counter.flops["forward"], backward=counter.flops["backward"],
                   optimizer=optimizer_flops, svd_per_refresh=svd,
                   total=counter.flops["forward"] + counter.flops["backward"] + optimizer_flops)
@@ -126,67 +116,57 @@ def measure_step(prepared: Prepared, batch_size: int, resolution: int,
     return warm, counter, tracker
 
 
-def profile_config(model: str, method: str, rank: int | None = None,
-                   targets: str = "no-depthwise", batch_size: int = 32, resolution: int = 224,
-                   num_classes: int = DEFAULT_NUM_CLASSES, fake: bool = True,
-                   seed: int = 0) -> CostReport:
+def profile_config(model: str, config: Config, batch_size: int = defaults.COST_BATCH_SIZE,
+                   resolution: int = defaults.COST_RESOLUTION,
+                   num_classes: int = defaults.NUM_CLASSES, fake: bool = True,
+                   seed: int = defaults.SEED) -> StepCost:
     """FLOPs, peak memory with breakdown, parameters and storage of one training step."""
-    return _profile(model, method, rank, targets, batch_size, resolution, num_classes, fake,
-                    seed)[0]
+    return _profile(model, config, batch_size, resolution, num_classes, fake, seed)[0]
 
 
-def profile_batch_scaled(model: str, method: str, rank: int | None = None,
-                         targets: str = "no-depthwise", resolution: int = 224,
-                         num_classes: int = DEFAULT_NUM_CLASSES):
+def profile_batch_scaled(model: str, config: Config,
+                         resolution: int = defaults.COST_RESOLUTION,
+                         num_classes: int = defaults.NUM_CLASSES):
     """Exact cost at every batch size from two fake profiles (see cost/scaling.py)."""
     from advisor.cost.scaling import PROFILED_BATCHES, BatchScaledCost
 
-    a, line_a = _profile(model, method, rank, targets, PROFILED_BATCHES[0], resolution,
-                         num_classes)
-    b, line_b = _profile(model, method, rank, targets, PROFILED_BATCHES[1], resolution,
-                         num_classes)
+    a, line_a = _profile(model, config, PROFILED_BATCHES[0], resolution, num_classes)
+    b, line_b = _profile(model, config, PROFILED_BATCHES[1], resolution, num_classes)
     return BatchScaledCost.from_profiles(a, b, line_a, line_b)
 
 
 @contextmanager
-def prepared_for_step(model: str, method: str, rank: int | None, targets: str,
-                      num_classes: int, fake: bool = True,
-                      seed: int = 0) -> Iterator[tuple[Prepared, str, int | None]]:
+def prepared_for_step(model: str, config: Config, num_classes: int, fake: bool = True,
+                      seed: int = defaults.SEED) -> Iterator[tuple[Prepared, str]]:
     """The configured model and optimizer, on fake tensors unless ``fake`` is False.
 
     Fake mode: build and insert adapters on the meta device (no memory; peft skips its device
     moves there), then materialise as fake CPU tensors; steps must run inside this context.
-    Yields (prepared, canonical model name, rank with the method's default applied).
+    Yields (prepared, canonical model name).
     """
     spec = resolve_model(model)
-    m = get_method(method)
-    if m.uses_rank and rank is None:
-        from advisor.trial import DEFAULT_RANK
-        rank = DEFAULT_RANK
-    config = MethodConfig(method, rank, targets)
+    method = get_method(config.method)
     torch.manual_seed(seed)
     with torch.device("meta") if fake else nullcontext():
-        net = m.select(build_model(spec, num_classes), spec.head, config)
+        net = method.select(build_model(spec, num_classes), spec.head, config)
     # allow_non_fake_inputs: to_empty reads the meta parameters (shapes only) once.
     with FakeTensorMode(allow_non_fake_inputs=True) if fake else nullcontext():
         if fake:
             net = net.to_empty(device="cpu")
-        yield m.attach_optimizer(net, spec.head, config), spec.name, rank
+        yield method.attach_optimizer(net, spec.head, config), spec.name
 
 
-def _profile(model: str, method: str, rank: int | None, targets: str, batch_size: int,
-             resolution: int, num_classes: int, fake: bool = True,
-             seed: int = 0) -> tuple[CostReport, list[tuple[int, ...]]]:
+def _profile(model: str, config: Config, batch_size: int, resolution: int, num_classes: int,
+             fake: bool = True, seed: int = defaults.SEED) -> tuple[StepCost, list[tuple]]:
     started = time.perf_counter()
-    with prepared_for_step(model, method, rank, targets, num_classes, fake, seed) as (
-            prepared, name, rank):
+    with prepared_for_step(model, config, num_classes, fake, seed) as (prepared, name):
         warm, counter, tracker = measure_step(prepared, batch_size, resolution, num_classes)
         state = update_state(prepared.model, prepared.trains_norm_statistics)
         all_params = list(prepared.model.parameters())
-    flops, memory = summarize(warm, counter, tracker)
-    return CostReport(
-        model=name, method=method, rank=rank, targets=targets, batch_size=batch_size,
-        resolution=resolution, num_classes=num_classes, flops=flops, memory=memory,
+        flops, memory = summarize(prepared, warm, counter, tracker)
+    return StepCost(
+        model=name, config=config.cost_config(), batch_size=batch_size, resolution=resolution,
+        num_classes=num_classes, flops=flops, memory=memory,
         params=Params(total=sum(p.numel() for p in all_params),
                       trainable=sum(p.numel() for p in all_params if p.requires_grad)),
         storage_bytes=safetensors_bytes(state), mode="fake" if fake else "real",

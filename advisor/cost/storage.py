@@ -3,7 +3,7 @@
 Computed from names, shapes and dtypes alone (so it works on fake tensors, at any scale, with no
 memory): an 8-byte header length, the JSON header padded with spaces to a multiple of 8, then the
 raw data, tensors ordered by dtype alignment then name, as the safetensors library writes them.
-tests/test_cost_storage.py checks it byte-for-byte against ``safetensors.torch.save``.
+tests/test_cost_step.py checks it byte-for-byte against ``safetensors.torch.save``.
 """
 
 from __future__ import annotations

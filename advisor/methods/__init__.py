@@ -1,7 +1,7 @@
 """Fine-tuning methods behind one interface (see base.Method)."""
 
-from advisor.errors import AdvisorError
-from advisor.methods.base import Method, MethodConfig, Prepared
+from advisor.errors import known
+from advisor.methods.base import Method, Prepared, Settings
 from advisor.methods.bias import BiasOnly
 from advisor.methods.full import FullFineTuning
 from advisor.methods.galore import GaLore
@@ -17,10 +17,8 @@ METHODS: dict[str, Method] = {
 
 
 def get_method(name: str) -> Method:
-    if name not in METHODS:
-        raise AdvisorError(f"unknown method '{name}'; choose one of: {', '.join(METHODS)}")
-    return METHODS[name]
+    return METHODS[known(name, list(METHODS), "method")]
 
 
-__all__ = ["METHODS", "TARGET_POLICIES", "Method", "MethodConfig", "Prepared", "get_method",
+__all__ = ["METHODS", "TARGET_POLICIES", "Method", "Prepared", "Settings", "get_method",
            "target_modules"]

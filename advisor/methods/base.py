@@ -1,39 +1,49 @@
 """The one small interface every fine-tuning method implements.
 
-A method decides three things: which parameters train (possibly after inserting adapters), which
-optimizer updates them, and whether BatchNorm statistics are part of the update. It may refuse a
-configuration before any training, with a message that says what to choose instead.
+A method decides which parameters train (possibly after inserting adapters), which optimizer
+updates them and whether BatchNorm statistics are part of the update; it may refuse a
+configuration before any training, with a message that says what to choose instead. It also
+owns what the cost layer must know about it: which tensors its optimizer keeps between steps
+and which of its work recurs only every few steps.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from advisor.errors import IncompatibleConfigError
-from advisor.methods.targets import TARGET_POLICIES
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # torch loads only when a method is applied: the registry stays light
     import torch
     from torch import nn
 
 
-@dataclass(frozen=True)
-class MethodConfig:
-    method: str
-    rank: int | None = None
-    targets: str = "no-depthwise"
-    lr: float | None = None  # None: the method's default
+class Settings(Protocol):
+    """What a method reads of a configuration (``advisor.config.Config`` is one). A protocol,
+    not an import: the configuration canonicalises itself with the method registry, so the
+    methods must not depend on it."""
+
+    @property
+    def rank(self) -> int | None: ...
+
+    @property
+    def targets(self) -> str: ...
+
+    @property
+    def lr(self) -> float | None: ...
 
 
 @dataclass
 class Prepared:
-    """A model ready for the update, and what the update touches."""
+    """A model ready for the update, its optimizer, and the method that made them."""
 
     model: nn.Module
     optimizer: torch.optim.Optimizer
-    trains_norm_statistics: bool
+    method: Method
+
+    @property
+    def trains_norm_statistics(self) -> bool:
+        return self.method.trains_norm_statistics
 
     def trainable_parameters(self) -> dict[str, nn.Parameter]:
         return {n: p for n, p in self.model.named_parameters() if p.requires_grad}
@@ -48,6 +58,9 @@ class Prepared:
                 if isinstance(m, nn.modules.batchnorm._BatchNorm):
                     m.eval()
 
+    def optimizer_state(self) -> list[torch.Tensor]:
+        return self.method.optimizer_state(self.optimizer)
+
 
 class Method(ABC):
     name: str
@@ -56,44 +69,44 @@ class Method(ABC):
     uses_targets: bool = False
     trains_norm_statistics: bool = False
     default_lr: float = 1e-3
+    refresh_interval: int | None = None
+    """Steps between repetitions of work done in the first step only (GaLore's projection
+    refresh): the cost layer amortises that work over this many steps."""
 
-    def validate(self, model: nn.Module, head: str, config: MethodConfig) -> None:
-        """Refuse a configuration that cannot work, before any training."""
-        if self.uses_rank and (config.rank is None or config.rank < 1):
-            raise IncompatibleConfigError(f"{self.name} needs --rank >= 1")
-        if not self.uses_rank and config.rank is not None:
-            raise IncompatibleConfigError(f"{self.name} has no rank; drop --rank")
-        if config.targets not in TARGET_POLICIES:
-            raise IncompatibleConfigError(
-                f"unknown --targets '{config.targets}'; choose one of: "
-                + ", ".join(TARGET_POLICIES))
-        if config.lr is not None and not 0 < config.lr < 1:
-            raise IncompatibleConfigError(f"--lr must be in (0, 1), got {config.lr}")
+    def validate(self, model: nn.Module, head: str, config: Settings) -> None:  # noqa: B027
+        """Refuse a configuration that cannot work on this model, before any training. The
+        configuration itself is already canonical and in range; most methods take any."""
 
     @abstractmethod
-    def _select_trainable(self, model: nn.Module, head: str, config: MethodConfig) -> nn.Module:
+    def _select_trainable(self, model: nn.Module, head: str, config: Settings) -> nn.Module:
         """Freeze/unfreeze (or insert adapters); return the model to train."""
 
-    def _optimizer(self, model: nn.Module, head: str, config: MethodConfig,
+    def _optimizer(self, model: nn.Module, head: str, config: Settings,
                    lr: float) -> torch.optim.Optimizer:
         import torch
 
         params = [p for p in model.parameters() if p.requires_grad]
         return torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
 
-    def select(self, model: nn.Module, head: str, config: MethodConfig) -> nn.Module:
+    def optimizer_state(self, optimizer: torch.optim.Optimizer) -> list[torch.Tensor]:
+        """The tensors the optimizer keeps between steps (Adam's moments by default)."""
+        import torch
+
+        return [value for state in optimizer.state.values() for value in state.values()
+                if isinstance(value, torch.Tensor)]
+
+    def select(self, model: nn.Module, head: str, config: Settings) -> nn.Module:
         """Validate, then set what trains (inserting adapters if any); returns the model."""
         self.validate(model, head, config)
         return self._select_trainable(model, head, config)
 
-    def attach_optimizer(self, model: nn.Module, head: str, config: MethodConfig) -> Prepared:
+    def attach_optimizer(self, model: nn.Module, head: str, config: Settings) -> Prepared:
         """Separate from ``select`` so the cost profiler can materialise a meta-device model
         (as fake tensors) in between: the optimizer must hold the final parameters."""
         lr = config.lr if config.lr is not None else self.default_lr
-        return Prepared(model, self._optimizer(model, head, config, lr),
-                        self.trains_norm_statistics)
+        return Prepared(model, self._optimizer(model, head, config, lr), self)
 
-    def prepare(self, model: nn.Module, head: str, config: MethodConfig) -> Prepared:
+    def prepare(self, model: nn.Module, head: str, config: Settings) -> Prepared:
         return self.attach_optimizer(self.select(model, head, config), head, config)
 
 
@@ -106,3 +119,9 @@ def freeze_all_but(model: nn.Module, keep: set[str]) -> nn.Module:
 
 def head_parameter_names(model: nn.Module, head: str) -> set[str]:
     return {f"{head}.{n}" for n, _ in model.get_submodule(head).named_parameters()}
+
+
+def train_everything(model: nn.Module) -> nn.Module:
+    for p in model.parameters():
+        p.requires_grad_(True)
+    return model

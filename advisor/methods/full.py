@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from advisor.methods.base import Method, MethodConfig
+from advisor.methods.base import Method, Settings, train_everything
 
 if TYPE_CHECKING:
     from torch import nn
@@ -16,7 +16,5 @@ class FullFineTuning(Method):
     trains_norm_statistics = True
     default_lr = 1e-3
 
-    def _select_trainable(self, model: nn.Module, head: str, config: MethodConfig) -> nn.Module:
-        for p in model.parameters():
-            p.requires_grad_(True)
-        return model
+    def _select_trainable(self, model: nn.Module, head: str, config: Settings) -> nn.Module:
+        return train_everything(model)

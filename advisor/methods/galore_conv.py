@@ -10,12 +10,8 @@ no copy of GaLore's update rule. Tested against the library's own 2-D path on th
 from __future__ import annotations
 
 import torch
-
-from advisor.methods._quiet import quiet_heavy_imports
-
-quiet_heavy_imports()
-from galore_torch import GaLoreAdamW  # noqa: E402
-from galore_torch.galore_projector import GaLoreProjector  # noqa: E402
+from galore_torch import GaLoreAdamW
+from galore_torch.galore_projector import GaLoreProjector
 
 
 class ConvGaLoreProjector(GaLoreProjector):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from advisor.methods.base import Method, MethodConfig, freeze_all_but, head_parameter_names
+from advisor.methods.base import Method, Settings, freeze_all_but, head_parameter_names
 
 if TYPE_CHECKING:
     from torch import nn
@@ -15,5 +15,5 @@ class HeadOnly(Method):
     description = "the classifier head only"
     default_lr = 1e-2
 
-    def _select_trainable(self, model: nn.Module, head: str, config: MethodConfig) -> nn.Module:
+    def _select_trainable(self, model: nn.Module, head: str, config: Settings) -> nn.Module:
         return freeze_all_but(model, head_parameter_names(model, head))

@@ -11,8 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from advisor.errors import IncompatibleConfigError
-from advisor.methods._quiet import quiet_heavy_imports
-from advisor.methods.base import Method, MethodConfig, head_parameter_names
+from advisor.methods.base import Method, Settings, head_parameter_names
 from advisor.methods.targets import target_modules
 
 if TYPE_CHECKING:
@@ -27,10 +26,9 @@ class LoRA(Method):
     default_lr = 5e-3
     use_dora = False
 
-    def validate(self, model: nn.Module, head: str, config: MethodConfig) -> None:
+    def validate(self, model: nn.Module, head: str, config: Settings) -> None:
         from torch import nn
 
-        super().validate(model, head, config)
         targets = target_modules(model, head, config.targets)
         if not targets:
             raise IncompatibleConfigError(f"--targets {config.targets} selects no layer here")
@@ -45,8 +43,7 @@ class LoRA(Method):
                 f"the groups; use --targets no-depthwise or pointwise, or a rank that is a "
                 f"multiple of {need} (the adapters would then outgrow the layers)")
 
-    def _select_trainable(self, model: nn.Module, head: str, config: MethodConfig) -> nn.Module:
-        quiet_heavy_imports()
+    def _select_trainable(self, model: nn.Module, head: str, config: Settings) -> nn.Module:
         from peft import LoraConfig, inject_adapter_in_model
 
         names = target_modules(model, head, config.targets)

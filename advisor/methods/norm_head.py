@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from advisor.methods.base import Method, MethodConfig, freeze_all_but, head_parameter_names
+from advisor.methods.base import Method, Settings, freeze_all_but, head_parameter_names
 
 if TYPE_CHECKING:
     from torch import nn
@@ -19,7 +19,7 @@ class NormAndHead(Method):
     trains_norm_statistics = True
     default_lr = 5e-3
 
-    def _select_trainable(self, model: nn.Module, head: str, config: MethodConfig) -> nn.Module:
+    def _select_trainable(self, model: nn.Module, head: str, config: Settings) -> nn.Module:
         from torch import nn
 
         norms = (nn.modules.batchnorm._BatchNorm, nn.GroupNorm, nn.LayerNorm)

@@ -2,7 +2,7 @@
 
 On depthwise-separable CNNs this choice matters more than the rank: a depthwise 3x3 conv has
 groups == channels, peft's LoRA needs rank % groups == 0 there, and its adapter can then hold
-more parameters than the layer itself (REFERENCES.md).
+more parameters than the layer itself.
 """
 
 from __future__ import annotations
@@ -17,12 +17,6 @@ TARGET_POLICIES = {
     "pointwise": "1x1 convs (groups=1) and linear layers only",
     "no-depthwise": "every conv and linear layer except grouped/depthwise convs",
 }
-
-
-def is_depthwise(module: nn.Module) -> bool:
-    from torch import nn
-
-    return isinstance(module, nn.Conv2d) and module.groups > 1
 
 
 def _selected(module: nn.Module, policy: str) -> bool:

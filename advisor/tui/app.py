@@ -8,46 +8,38 @@ costing a new resolution, running trials) run in worker threads so the UI never 
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import (
-    Button,
     DataTable,
     Footer,
     Header,
     Input,
-    Label,
-    ProgressBar,
     Select,
     Static,
     TabbedContent,
     TabPane,
 )
 
-from advisor.devices import Constraints, DeviceProfile, list_devices, load_device
-from advisor.errors import AdvisorError, validation_message
-from advisor.recommend import (
-    Evidence,
-    Option,
-    Recommendation,
-    decide,
-    memory_limit,
-    study_evidence,
-)
-from advisor.search import TRIAL_EPOCHS
-from advisor.space import TASKS, Config
-from advisor.surrogate import MIN_TRIALS
+from advisor import defaults
+from advisor.config import Config
+from advisor.devices import DeviceProfile, list_devices, load_device
+from advisor.errors import AdvisorError
+from advisor.evidence import Evidence, study_evidence
+from advisor.feasibility import memory_limit
+from advisor.options import Option, Recommendation
+from advisor.recommend import decide
+from advisor.surrogate import NotEnoughTrials
 from advisor.tui.detail import OptionDetail
 from advisor.tui.device_editor import DeviceEditor
 from advisor.tui.export_screen import ExportScreen
+from advisor.tui.form import Question, QuestionForm
 from advisor.tui.help_screen import HelpScreen
+from advisor.tui.imports import import_torch_stack
 from advisor.tui.labels import (
     accuracy_text,
     binding,
@@ -56,36 +48,9 @@ from advisor.tui.labels import (
     seconds_text,
     short_label,
 )
+from advisor.tui.search_pane import SearchPane
 from advisor.tui.tradeoff import TradeOffPlot
-from advisor.zoo import MODELS, resolve_model
-
-# Two worker threads importing torch/torchvision at once can trip over torchvision's circular
-# imports ("partially initialized module"); each worker imports them under this lock first.
-_IMPORTS = threading.Lock()
-
-
-def _import_torch_stack() -> None:
-    with _IMPORTS:
-        import advisor.cost.step
-        import advisor.trial  # noqa: F401
-
-
-CONSTRAINT_FIELDS = [("max_memory", "max memory", "e.g. 1.5GiB"),
-                     ("max_update_time", "max update time", "seconds"),
-                     ("max_storage", "max flash write", "e.g. 2MB"),
-                     ("min_accuracy", "min accuracy", "0..1, e.g. 0.9")]
-
-
-@dataclass(frozen=True)
-class Question:
-    """What the form asks, validated."""
-
-    device: DeviceProfile
-    model: str
-    task: str
-    batch_size: int | None
-    resolution: int | None
-    constraints: Constraints
+from advisor.zoo import resolve_model
 
 
 class AdvisorApp(App[None]):
@@ -106,9 +71,9 @@ class AdvisorApp(App[None]):
     ]
 
     def __init__(self, device: str | DeviceProfile = "jetson-nano",
-                 model: str = "mobilenet_v3_small", task: str = "unseen",
+                 model: str = defaults.MODEL, task: str = defaults.TASK,
                  storage: str | None = None, study: str | None = None,
-                 epochs: int = TRIAL_EPOCHS, configs: list[Config] | None = None,
+                 epochs: int = defaults.EPOCHS, configs: list[Config] | None = None,
                  export_dir: str | Path | None = None, search_trials: int = 8) -> None:
         super().__init__()
         self.devices = {d.id: d for d in list_devices()}
@@ -122,32 +87,13 @@ class AdvisorApp(App[None]):
         self.evidence: dict[tuple[str, str], Evidence] = {}
         self.question: Question | None = None
         self.result: Recommendation | None = None
-        self.searching = False
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="body"):
-            with VerticalScroll(id="controls"):
-                yield Label("Device", classes="section")
-                yield Select(self._device_options(), value=self.start_device, allow_blank=False,
-                             id="device", compact=True)
-                yield Label("Model", classes="section")
-                yield Select([(name, name) for name in MODELS], value=self.start_model,
-                             allow_blank=False, id="model", compact=True)
-                yield Label("Task", classes="section")
-                yield Select([(t, t) for t in TASKS], value=self.start_task, allow_blank=False,
-                             id="task", compact=True)
-                yield Label("Batch size · px", classes="section")
-                with Horizontal(classes="pair"):
-                    yield Input(id="batch_size", type="integer", placeholder="batch",
-                                compact=True)
-                    yield Input(id="resolution", type="integer", placeholder="px", compact=True)
-                yield Label("Constraints", classes="section")
-                for key, label, hint in CONSTRAINT_FIELDS:
-                    yield Label(label, classes="field")
-                    yield Input(id=key, placeholder=hint, compact=True)
-                yield Static("", id="form-error")
+            yield QuestionForm(self.devices, self.start_device, self.start_model,
+                               self.start_task, id="controls")
             with Vertical(id="main"):
                 yield Static("opening the study...", id="headline")
                 with TabbedContent(initial="ranked", id="tabs"):
@@ -157,19 +103,9 @@ class AdvisorApp(App[None]):
                     with TabPane("Trade-off", id="plot"):
                         yield TradeOffPlot(id="tradeoff")
                     with TabPane("Search", id="search"):
-                        yield Static("", id="study-status")
-                        with Horizontal(classes="pair"):
-                            yield Label("trials to add ")
-                            yield Input(str(self.search_trials), id="search-trials",
-                                        type="integer", compact=True)
-                            yield Button("Run (ctrl+r)", id="run-search", compact=True)
-                        yield ProgressBar(id="search-progress", show_eta=False)
-                        yield Static("", id="search-log")
+                        yield SearchPane(self.storage, self.study, self.epochs,
+                                         self.search_trials, id="search-pane")
         yield Footer()
-
-    def _device_options(self) -> list[tuple[str, str]]:
-        return [(d.name if d.id != "custom" else f"✎ {d.name}", d.id)
-                for d in self.devices.values()]
 
     def on_mount(self) -> None:
         table = self.query_one("#options", DataTable)
@@ -178,36 +114,29 @@ class AdvisorApp(App[None]):
         self.ask()
 
     # -- the question -----------------------------------------------------------------------
-    def read_question(self) -> Question:
-        """The form as a Question; AdvisorError with one line naming the bad field."""
-        values = {key: self.query_one(f"#{key}", Input).value.strip() or None
-                  for key, _, _ in CONSTRAINT_FIELDS}
-        try:
-            constraints = Constraints(**values)
-        except ValidationError as exc:
-            raise AdvisorError(validation_message("constraints", exc)) from None
-        scale = {}
-        for key in ("batch_size", "resolution"):
-            text = self.query_one(f"#{key}", Input).value.strip()
-            scale[key] = int(text) if text else None
-        return Question(device=self.devices[self.query_one("#device", Select).value],
-                        model=self.query_one("#model", Select).value,
-                        task=self.query_one("#task", Select).value, constraints=constraints,
-                        **scale)
+    @property
+    def form(self) -> QuestionForm:
+        return self.query_one(QuestionForm)
+
+    @property
+    def search_pane(self) -> SearchPane:
+        return self.query_one(SearchPane)
+
+    @property
+    def searching(self) -> bool:
+        return self.search_pane.searching
 
     def ask(self) -> None:
         """Re-read the form and re-rank (in a worker; the latest question wins)."""
-        error = self.query_one("#form-error", Static)
         try:
-            question = self.read_question()
+            question = self.form.read()
         except AdvisorError as exc:
-            error.update(str(exc))
+            self.form.error(str(exc))
             return
-        error.update("")
+        self.form.error("")
         if question == self.question:
             return  # e.g. a Select announcing its initial value
-        self.query_one("#batch_size", Input).placeholder = f"{question.device.batch_size}"
-        self.query_one("#resolution", Input).placeholder = f"{question.device.resolution}"
+        self.form.show_device_defaults(question.device)
         self.question = question
         self.rank(question)
 
@@ -223,20 +152,19 @@ class AdvisorApp(App[None]):
     @work(thread=True, exclusive=True, group="rank")
     def rank(self, question: Question) -> None:
         key = (question.model, question.task)
-        _import_torch_stack()
+        import_torch_stack()
         try:
             if key not in self.evidence:
                 self.call_from_thread(self._status, f"opening the study for {question.model} on "
                                       f"'{question.task}'...")
                 self.evidence[key] = study_evidence(question.model, question.task, self.storage,
-                                                    self.study, epochs=self.epochs,
-                                                    run_search=False)
+                                                    self.study, epochs=self.epochs)
             self.call_from_thread(self._status, "ranking (a new resolution is costed once, "
                                   "about a second per configuration)...")
             result = decide(self.evidence[key], question.device, question.constraints,
                             question.batch_size, question.resolution, configs=self.configs)
         except AdvisorError as exc:
-            self.call_from_thread(self._no_answer, question, str(exc))
+            self.call_from_thread(self._no_answer, question, exc)
             return
         self.call_from_thread(self._show, question, result)
 
@@ -244,14 +172,15 @@ class AdvisorApp(App[None]):
     def _status(self, text: str) -> None:
         self.query_one("#headline", Static).update(text)
 
-    def _no_answer(self, question: Question, message: str) -> None:
+    def _no_answer(self, question: Question, error: AdvisorError) -> None:
         if question != self.question:
             return
         self.result = None
         self.query_one("#options", DataTable).clear()
-        hint = " Press s, then ctrl+r to run a search." if "trials" in message else ""
-        self._status(f"[red]{message}[/]{hint}")
-        self._show_study(None)
+        hint = (" Press s, then ctrl+r to run a search."
+                if isinstance(error, NotEnoughTrials) else "")
+        self._status(f"[red]{error}[/]{hint}")
+        self.search_pane.show_study(question.model, question.task, None)
 
     def _show(self, question: Question, result: Recommendation) -> None:
         if question != self.question:
@@ -280,7 +209,7 @@ class AdvisorApp(App[None]):
         self._status(headline)
         self.query_one("#tradeoff", TradeOffPlot).show(result, limit, self._flops_limit(
             question, result))
-        self._show_study(result)
+        self.search_pane.show_study(question.model, question.task, result)
 
     @staticmethod
     def _flops_limit(question: Question, result: Recommendation) -> float | None:
@@ -289,17 +218,6 @@ class AdvisorApp(App[None]):
         if seconds is None or not result.ranked:
             return None
         return seconds * question.device.training_flops_per_second() / result.ranked[0].steps
-
-    def _show_study(self, result: Recommendation | None) -> None:
-        q = self.question
-        if result is None:
-            text = (f"No usable study for {q.model} on '{q.task}' (needs {MIN_TRIALS} trials)."
-                    if q else "")
-        else:
-            text = (f"Study {result.study}: {result.trials} trials; accuracy surrogate error "
-                    f"±{100 * result.surrogate_error:.1f} points (cross-validated).")
-        self.query_one("#study-status", Static).update(
-            text + "\nEach trial is a short real fine-tune (seconds to a minute on a laptop).")
 
     def highlighted(self) -> Option | None:
         if self.result is None or not self.result.ranked:
@@ -345,13 +263,9 @@ class AdvisorApp(App[None]):
         self.push_screen(DeviceEditor(base), self._device_edited)
 
     def _device_edited(self, profile: DeviceProfile | None) -> None:
-        if profile is None:
-            return
-        self.devices["custom"] = profile
-        select = self.query_one("#device", Select)
-        select.set_options(self._device_options())
-        select.value = "custom"
-        self.ask()
+        if profile is not None:
+            self.form.add_device(profile)
+            self.ask()
 
     def action_export(self) -> None:
         option = self.highlighted()
@@ -365,52 +279,16 @@ class AdvisorApp(App[None]):
         if written:
             self.notify("wrote " + ", ".join(str(p) for p in written), timeout=6)
 
-    @on(Button.Pressed, "#run-search")
     def action_run_search(self) -> None:
-        if self.searching:
-            self.notify("a search is already running", severity="warning")
-            return
         if self.question is None:
             return
-        text = self.query_one("#search-trials", Input).value.strip()
-        trials = int(text) if text.isdigit() and int(text) > 0 else self.search_trials
+        if not self.search_pane.start(self.question.model, self.question.task):
+            self.notify("a search is already running", severity="warning")
+            return
         self.action_tab("search")
-        bar = self.query_one("#search-progress", ProgressBar)
-        bar.update(total=trials, progress=0)
-        self.searching = True
-        self.run_trials(self.question.model, self.question.task, trials)
 
-    @work(thread=True, exclusive=True, group="search")
-    def run_trials(self, model: str, task: str, trials: int) -> None:
-        from advisor.search import search
-
-        def done(study, trial) -> None:
-            self.call_from_thread(self._trial_done, trial)
-
-        _import_torch_stack()
-        try:
-            search(model, task, trials, self.storage, self.study, epochs=self.epochs,
-                   show_progress=False, callbacks=[done])
-        except AdvisorError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error")
-        finally:
-            self.call_from_thread(self._search_finished, model, task)
-
-    def _trial_done(self, trial) -> None:
-        self.query_one("#search-progress", ProgressBar).advance(1)
-        result = trial.user_attrs.get("result")
-        if result is not None:
-            c = result["config"]
-            what = (f"trial {trial.number}: {c['method']}" + (f" r{c['rank']}" if c["rank"] else "")
-                    + f", accuracy {result['accuracy_after']:.1%}")
-        elif "refused" in trial.user_attrs:
-            what = f"trial {trial.number}: refused, no training: {trial.user_attrs['refused']}"
-        else:
-            what = f"trial {trial.number}: {trial.state.name.lower()}"
-        self.query_one("#search-log", Static).update(what)
-
-    def _search_finished(self, model: str, task: str) -> None:
-        self.searching = False
-        self.evidence.pop((model, task), None)  # refit the surrogate with the new trials
+    @on(SearchPane.Finished)
+    def _search_finished(self, event: SearchPane.Finished) -> None:
+        self.evidence.pop((event.model, event.task), None)  # refit with the new trials
         self.notify("search finished: re-ranking with the new trials")
         self.ask()

@@ -10,8 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from advisor.recommend import Option
-from advisor.report import human_bytes, human_count
+from advisor.explain import human_bytes, human_count
+from advisor.options import Option
 from advisor.tui.labels import accuracy_text, seconds_text
 
 BAR = 24

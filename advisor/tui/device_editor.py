@@ -17,7 +17,7 @@ FIELDS = [  # (input id, label, how to read it from a profile)
     ("name", "Name", lambda d: d.name),
     ("ram", "RAM", lambda d: d.ram.human_readable()),
     ("usable_ram", "Usable RAM", lambda d: d.usable_ram.human_readable()),
-    ("storage", "Flash / disk", lambda d: d.storage.human_readable()),
+    ("flash", "Flash / disk", lambda d: d.flash.human_readable()),
     ("training_gflops", "Training GFLOP/s", lambda d: f"{d.compute.training_gflops:g}"),
     ("fp32_peak_gflops", "FP32 peak GFLOP/s", lambda d: f"{d.compute.fp32_peak_gflops:g}"),
     ("batch_size", "Batch size", lambda d: str(d.batch_size)),

@@ -13,7 +13,7 @@ from textual.widgets import Input, Label, Static
 from advisor.devices import DeviceProfile
 from advisor.errors import AdvisorError
 from advisor.export import commands, device_file, export_choice
-from advisor.recommend import Option, Recommendation
+from advisor.options import Option, Recommendation
 
 DEFAULT_NAME = "advisor-choice"
 

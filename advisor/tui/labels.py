@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from advisor.recommend import Option
-from advisor.report import human_bytes
+from advisor.explain import human_bytes
+from advisor.options import Option
 
 TARGETS_SHORT = {"all": "all", "pointwise": "pw", "no-depthwise": "no-dw"}
-SLACK_NAMES = {"memory_bytes": "RAM", "storage_bytes": "flash", "update_seconds": "time",
-               "accuracy": "accuracy"}
+CONSTRAINT_NAMES = {"memory": "RAM", "flash": "flash", "update_time": "time",
+                    "accuracy": "accuracy"}
 
 
 def short_label(option: Option) -> str:
@@ -22,8 +22,7 @@ def accuracy_text(option: Option) -> str:
 
 def binding(option: Option) -> str:
     """The constraints an infeasible option breaks, by name ("RAM", "flash+time")."""
-    broken = [SLACK_NAMES[k] for k, v in option.slack.items() if v < 0 and k in SLACK_NAMES]
-    return "+".join(broken) or "fits"
+    return "+".join(CONSTRAINT_NAMES[v.constraint] for v in option.violations) or "fits"
 
 
 def seconds_text(seconds: float) -> str:

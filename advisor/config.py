@@ -1,0 +1,147 @@
+"""The configuration of an update: the one type every layer of advisor uses.
+
+A configuration is what a user chooses about an update (method, rank, target layers, learning
+rate). Everything else derives from it: a trial is a configuration run somewhere
+(``TrialConfig``), a candidate's cost depends on its cost fields only (``cost_config``), the
+study's search space, the surrogate's features, an option of a recommendation, an export and a
+benchmark run all read its fields. A new dimension is one new field here, marked ``COST`` when
+it changes the cost of a training step; the code that uses it is the only other change.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from advisor import defaults
+from advisor.defaults import BatchSize, Epochs, Resolution
+from advisor.errors import AdvisorError, IncompatibleConfigError, known
+from advisor.methods import METHODS, TARGET_POLICIES
+from advisor.zoo import resolve_model
+
+COST = {"cost": True}  # json_schema_extra of a field that changes the cost of a step
+
+MethodName = Literal[tuple(METHODS)]  # type: ignore[valid-type]
+TargetPolicy = Literal[tuple(TARGET_POLICIES)]  # type: ignore[valid-type]
+TaskName = Literal[defaults.TASKS]  # type: ignore[valid-type]
+
+
+def canonical_key(value: BaseModel | dict) -> str:
+    """One key for anything built from configurations: canonical JSON, floats to 12 digits
+    (so a learning rate computed two ways is one key)."""
+    data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+
+    def norm(v: Any) -> Any:
+        if isinstance(v, float):
+            return float(f"{v:.12g}")
+        if isinstance(v, dict):
+            return {k: norm(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [norm(x) for x in v]
+        return v
+
+    return json.dumps(norm(data), sort_keys=True, separators=(",", ":"))
+
+
+class Config(BaseModel):
+    """A fine-tuning configuration, canonical: defaults filled in, fields a method ignores
+    reset, so that equal updates compare, hash and key equal."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    method: MethodName = Field(defaults.METHOD, description="fine-tuning method",
+                               json_schema_extra=COST)
+    rank: int | None = Field(None, ge=1, le=defaults.MAX_RANK, json_schema_extra=COST,
+                             description=f"adapter / projection rank (default "
+                                         f"{defaults.RANK} for methods that take one)")
+    targets: TargetPolicy = Field(defaults.TARGETS, json_schema_extra=COST,
+                                  description="layers adapted by lora/dora/galore")
+    lr: float | None = Field(None, gt=0, lt=1,
+                             description="learning rate (default: the method's)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        name = data.get("method", defaults.METHOD)
+        method = METHODS.get(name) if isinstance(name, str) else None
+        if method is None:
+            known(str(name), list(METHODS), "method")
+        if method.uses_rank:
+            if data.get("rank") is None:
+                data["rank"] = defaults.RANK
+        elif data.get("rank") is not None:
+            raise IncompatibleConfigError(f"{method.name} has no rank; drop --rank")
+        if not method.uses_targets:
+            data["targets"] = defaults.TARGETS
+        if data.get("lr") is None:
+            data["lr"] = method.default_lr
+        return data
+
+    @classmethod
+    def cost_fields(cls) -> tuple[str, ...]:
+        """The fields that change the cost of a training step (the rest change only the
+        result: an exact cost is shared by every learning rate)."""
+        return tuple(name for name, f in Config.model_fields.items()
+                     if (f.json_schema_extra or {}).get("cost"))
+
+    def as_config(self) -> Config:
+        """This object's configuration (a TrialConfig or an Option is one, and more)."""
+        return Config.model_validate(self.model_dump(include=set(Config.model_fields)))
+
+    def cost_config(self) -> Config:
+        """The configuration with every field that does not change the cost at its default:
+        the key of an exact cost, and the identity of a candidate before its lr is chosen."""
+        return Config.model_validate(self.model_dump(include=set(self.cost_fields())))
+
+    def key(self) -> str:
+        return canonical_key(self)
+
+    @property
+    def label(self) -> str:
+        """'lora r8 (no-depthwise)' or 'head'."""
+        if self.rank is None:
+            return self.method
+        return f"{self.method} r{self.rank} ({self.targets})"
+
+
+class TrialConfig(Config):
+    """A configuration run as a trial: on which model, task and data, how long, at which
+    scale, with which seed. Everything that determines a trial's outcome."""
+
+    model: str = Field(defaults.MODEL, description="name or alias (advisor models)")
+    task: TaskName = Field(defaults.TASK, description="update scenario")
+    epochs: Epochs = Field(defaults.EPOCHS, description="fine-tuning epochs")
+    batch_size: BatchSize = Field(defaults.TRIAL_BATCH_SIZE, description="batch size")
+    resolution: Resolution = Field(defaults.TRIAL_RESOLUTION, description="input size in px")
+    seed: int = Field(defaults.SEED, description="seed of the fine-tune")
+    weights: str = Field(defaults.WEIGHTS,
+                         description="builtin, imagenet, or a state-dict file")
+    dataset: str = Field(defaults.DATASET,
+                         description="digits (built-in), imagefolder:PATH or cifar10:PATH")
+    corruption: str = Field(defaults.CORRUPTION,
+                            description="shift task: corruption name or 'mixed'")
+    severity: int = Field(defaults.SEVERITY, ge=1, le=5, description="shift task: 1..5")
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        return resolve_model(value).name
+
+
+def check_task(task: str) -> str:
+    return known(task, list(defaults.TASKS), "task")
+
+
+def check_scale(batch_size: int | None = None, resolution: int | None = None) -> None:
+    """The bounds every batch size and resolution advisor accepts (defaults.py)."""
+    low, high = defaults.MIN_BATCH_SIZE, defaults.MAX_BATCH_SIZE
+    if batch_size is not None and not low <= batch_size <= high:
+        raise AdvisorError(f"--batch-size must be {low}..{high}, got {batch_size}")
+    low, high = defaults.MIN_RESOLUTION, defaults.MAX_RESOLUTION
+    if resolution is not None and not low <= resolution <= high:
+        raise AdvisorError(f"--resolution must be {low}..{high} px, got {resolution}")

@@ -1,0 +1,52 @@
+"""Every default and every limit of advisor, in one place.
+
+The CLI's help, the API's keyword defaults, the pydantic models' bounds and the benchmark plan
+all read them from here, so a default changes in one line.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+# -- what is being updated -----------------------------------------------------------------
+MODEL = "mobilenet_v3_small"
+TASKS = ("unseen", "shift")  # the paper's two update scenarios (see tasks.py)
+TASK = "unseen"
+DATASET = "digits"  # built in: scikit-learn's handwritten digits
+WEIGHTS = "builtin"
+CORRUPTION = "mixed"
+SEVERITY = 5
+
+# -- the configuration space ---------------------------------------------------------------
+METHOD = "lora"
+RANKS = (1, 2, 4, 8, 16, 32)  # the candidate grid and the search (powers of two)
+RANK = 8  # for a method that takes a rank, when none is given
+MAX_RANK = 4096
+TARGETS = "no-depthwise"
+LR_SCALE = (1 / 3, 3.0)  # the search's range around each method's default learning rate
+
+# -- trials and studies --------------------------------------------------------------------
+EPOCHS = 4  # a trial's fine-tuning epochs
+MAX_EPOCHS = 1000
+TRIAL_BATCH_SIZE = 32
+TRIAL_RESOLUTION = 32  # px: trials run on small images (accuracy does not need 224 px)
+SEED = 0
+TRIALS = 24  # trials a new study runs
+MIN_TRIALS = 5  # completed trials the accuracy surrogate needs
+
+# -- the cost of a step --------------------------------------------------------------------
+COST_BATCH_SIZE = 32
+COST_RESOLUTION = 224
+NUM_CLASSES = 5  # head size of the built-in tasks' targets
+MIN_RESOLUTION, MAX_RESOLUTION = 8, 512
+MIN_BATCH_SIZE, MAX_BATCH_SIZE = 1, 4096
+
+# -- the benchmark -------------------------------------------------------------------------
+BENCHMARK_MODELS = ("mobilenet_v2", "mobilenet_v3_small", "resnet18")
+
+Resolution = Annotated[int, Field(ge=MIN_RESOLUTION, le=MAX_RESOLUTION,
+                                  description="input size in px")]
+BatchSize = Annotated[int, Field(ge=MIN_BATCH_SIZE, le=MAX_BATCH_SIZE)]
+Epochs = Annotated[int, Field(ge=1, le=MAX_EPOCHS)]

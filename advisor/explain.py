@@ -1,0 +1,81 @@
+"""The English a person reads: verdicts, reasons, suggestions and provenance notes, written from
+typed data (verdicts.py) when an edge shows them. Nothing in advisor decides on this text."""
+
+from __future__ import annotations
+
+from pydantic import ByteSize
+
+from advisor.verdicts import Standing, Suggestion, Violation
+
+
+def human_bytes(n: float) -> str:
+    """'1.5 GiB', '96.0 KiB', '512 B' (pydantic's ByteSize, binary units)."""
+    return ByteSize(int(n)).human_readable(separator=" ")
+
+
+def human_count(n: float, unit: str = "") -> str:
+    """'1.23 GFLOP': SI prefixes for counts."""
+    for prefix, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= scale:
+            return f"{n / scale:.2f} {prefix}{unit}"
+    return f"{n:.0f} {unit}".strip()
+
+
+def violation(v: Violation) -> str:
+    if v.constraint == "memory":
+        which = "device allows" if v.set_by == "device" else "--max-memory is"
+        return f"needs {human_bytes(v.need)} RAM, {which} {human_bytes(v.limit)}"
+    if v.constraint == "flash":
+        return f"needs {human_bytes(v.need)} of flash, limit {human_bytes(v.limit)}"
+    if v.constraint == "update_time":
+        return f"takes ~{v.need:.0f} s, --max-update-time is {v.limit:.0f} s"
+    return f"predicts {v.need:.1%} accuracy, --min-accuracy is {v.limit:.1%}"
+
+
+def reason(standing: Standing | None, violations: list[Violation]) -> str:
+    """Why an option ranks where it does."""
+    if violations:
+        return "; ".join(violation(v) for v in violations)
+    if standing is None:
+        return ""
+    if standing.kind == "chosen":
+        return "the most accurate configuration that fits"
+    points = 100 * standing.gap
+    if standing.kind == "less_accurate":
+        return f"{points:.1f} points less accurate (predicted)"
+    return (f"{points:.1f} points less accurate, within the surrogate's error "
+            f"(+-{100 * standing.error:.1f}): a close alternative")
+
+
+def suggestion(s: Suggestion | None) -> str | None:
+    if s is None:
+        return None
+    if s.kind == "frozen_weights_exceed_flash":
+        flash = next(v for v in s.violations if v.constraint == "flash")
+        return (f"the model's frozen weights alone do not fit the flash ({violation(flash)}): "
+                "choose a smaller model")
+    if s.kind == "smaller_scale":
+        return (f"{s.config.label} fits with --batch-size {s.batch_size} --resolution "
+                f"{s.resolution} (needs {human_bytes(s.required_ram_bytes)})")
+    if s.kind == "nothing_fits_ram":
+        return (f"even {s.config.label} at batch 1 does not fit: choose a smaller model or a "
+                "device with more memory")
+    return (f"closest: {s.config.label}: {'; '.join(violation(v) for v in s.violations)}; "
+            "relax that limit")
+
+
+def notes(*, tried: int, trials: int, error: float, task: str, dataset: str,
+          trial_resolution: int, epochs: int, batch_size: int, resolution: int,
+          runtime_overhead: float, frozen_weights_in_flash: bool, samples: int,
+          training_gflops: float, training_gflops_basis: str) -> list[str]:
+    """Where each kind of figure in a recommendation comes from, and how sure it is."""
+    return [
+        f"accuracy: measured for the {tried} configurations the study tried, else a "
+        f"random-forest surrogate over its {trials} trials ('{task}' task on {dataset}, "
+        f"{trial_resolution} px, {epochs} epochs); cross-validated error +-{error:.1%}",
+        f"memory, FLOPs, storage: exact, one training step on fake tensors at batch "
+        f"{batch_size}, {resolution} px; RAM need = peak x {runtime_overhead} runtime overhead"
+        + (", frozen weights read from flash" if frozen_weights_in_flash else ""),
+        f"update time: ESTIMATE, {samples} samples x {epochs} epochs at {training_gflops:g} "
+        f"GFLOP/s ({training_gflops_basis})",
+    ]

@@ -1,0 +1,103 @@
+"""What a recommendation is made of: every candidate evaluated for one device (``Option``), and
+the ranked, explained answer (``Recommendation``). Data only: the figures are decided in
+feasibility.py and ranking.py; the ``reason``, ``suggestion`` and ``notes`` texts are written
+from typed fields by explain.py when shown."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, computed_field
+
+from advisor import explain
+from advisor.config import Config
+from advisor.devices import Constraints, DeviceProfile
+from advisor.verdicts import Standing, Suggestion, Violation
+
+
+class Option(Config):
+    """One candidate configuration (with its chosen learning rate), evaluated for one device."""
+
+    epochs: int
+    batch_size: int
+    resolution: int
+    predicted_accuracy: float = Field(description="Measured (best trial) if the study tried "
+                                                  "this configuration, else the surrogate's.")
+    accuracy_error: float = Field(description="The surrogate's cross-validated MAE.")
+    best_trial_accuracy: float | None = Field(None, description="If tried: best measured.")
+    peak_bytes: int
+    memory_breakdown: dict[str, int]
+    required_ram_bytes: int = Field(description="peak x runtime overhead, minus frozen weights "
+                                                "kept in flash where the device does that.")
+    flops_per_step: int
+    flops_breakdown: dict[str, int]
+    steps: int
+    update_seconds: float = Field(description="ESTIMATE: FLOPs / the device's sustained rate.")
+    storage_bytes: int = Field(description="Bytes of the update written to flash.")
+    flash_bytes: int = Field(description="Flash the update needs: its bytes, plus the frozen "
+                                         "weights where the device keeps them in flash.")
+    params_trainable: int
+    violations: list[Violation]
+    slack: dict[str, float] = Field(description="Limit minus need, per constraint (>= 0 fits).")
+    standing: Standing | None = None
+
+    @computed_field
+    @property
+    def feasible(self) -> bool:
+        return not self.violations
+
+    @computed_field
+    @property
+    def reason(self) -> str:
+        return explain.reason(self.standing, self.violations)
+
+    @property
+    def config(self) -> Config:
+        return self.as_config()
+
+
+class Basis(BaseModel):
+    """What a recommendation's figures rest on, besides the study's size and error."""
+
+    tried: int  # configurations the study measured
+    dataset: str
+    trial_resolution: int
+    epochs: int
+    batch_size: int
+    resolution: int
+    device: DeviceProfile
+
+
+class Recommendation(BaseModel):
+    device: str
+    device_name: str
+    model: str
+    task: str
+    study: str
+    trials: int
+    surrogate_error: float
+    samples: int
+    constraints: Constraints
+    recommendation: Option | None
+    alternatives: list[Option]
+    suggested: Suggestion | None = None
+    basis: Basis = Field(exclude=True)
+    ranked: list[Option] = Field(default_factory=list, exclude=True,
+                                 description="Every candidate, best first (for the TUI; not "
+                                             "in JSON output).")
+
+    @computed_field
+    @property
+    def suggestion(self) -> str | None:
+        return explain.suggestion(self.suggested)
+
+    @computed_field
+    @property
+    def notes(self) -> list[str]:
+        b, device = self.basis, self.basis.device
+        return explain.notes(
+            tried=b.tried, trials=self.trials, error=self.surrogate_error, task=self.task,
+            dataset=b.dataset, trial_resolution=b.trial_resolution, epochs=b.epochs,
+            batch_size=b.batch_size, resolution=b.resolution,
+            runtime_overhead=device.runtime_overhead,
+            frozen_weights_in_flash=device.frozen_weights_in_flash, samples=self.samples,
+            training_gflops=device.compute.training_gflops,
+            training_gflops_basis=device.compute.training_gflops_basis)

@@ -1,0 +1,44 @@
+"""Nothing fits: find the smallest change that would make something fit (a smaller batch,
+then a smaller resolution), or name the bound that no setting can move."""
+
+from __future__ import annotations
+
+from advisor.costcache import costs
+from advisor.devices import Constraints, DeviceProfile
+from advisor.feasibility import evaluate
+from advisor.options import Option
+from advisor.surrogate import Estimate
+from advisor.verdicts import Suggestion
+
+
+def _estimate(option: Option) -> Estimate:
+    return Estimate(option.predicted_accuracy, option.as_config(),
+                    option.best_trial_accuracy is not None)
+
+
+def suggest(model: str, options: list[Option], device: DeviceProfile, limits: Constraints,
+            num_classes: int, batch_size: int, resolution: int, samples: int) -> Suggestion:
+    smallest_flash = min(options, key=lambda o: o.flash_bytes)
+    flash = [v for v in smallest_flash.violations
+             if v.constraint == "flash" and v.set_by == "device"]
+    if device.frozen_weights_in_flash and flash:
+        return Suggestion(kind="frozen_weights_exceed_flash", config=smallest_flash.config,
+                          violations=flash)
+    lightest = min(options, key=lambda o: o.required_ram_bytes)
+    if any(v.constraint == "memory" for v in lightest.violations):
+        scales = [(b, resolution) for b in (batch_size // 2, batch_size // 4, 1) if b >= 1]
+        scales += [(1, r) for r in (resolution * 3 // 4, resolution // 2, resolution // 4)
+                   if r >= 32]
+        config = lightest.config
+        for b, r in dict.fromkeys(scales):
+            if (b, r) == (batch_size, resolution):
+                continue
+            cost = costs(model, [config], b, r, num_classes)[config]
+            option = evaluate(_estimate(lightest), lightest.accuracy_error, cost, device, limits,
+                              lightest.epochs, samples)
+            if option.feasible:
+                return Suggestion(kind="smaller_scale", config=config, batch_size=b,
+                                  resolution=r, required_ram_bytes=option.required_ram_bytes)
+        return Suggestion(kind="nothing_fits_ram", config=config)
+    best = max(options, key=lambda o: o.predicted_accuracy)
+    return Suggestion(kind="relax", config=best.config, violations=best.violations)

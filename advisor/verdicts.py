@@ -1,0 +1,56 @@
+"""Typed verdicts: which limit an option breaks and by how much, where it stands in the
+ranking, and what change would make something fit.
+
+Code decides on these fields only; the English for a person is written from them by
+explain.py, when an edge (CLI, TUI, JSON) shows them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from advisor.config import Config
+
+Constraint = Literal["memory", "flash", "update_time", "accuracy"]
+
+
+class Violation(BaseModel):
+    """A limit an option breaks: it needs more RAM, flash or time than ``limit`` (bytes,
+    seconds), or for ``accuracy``, ``need`` is the predicted accuracy below the floor."""
+
+    model_config = ConfigDict(frozen=True)
+
+    constraint: Constraint
+    need: float
+    limit: float
+    set_by: Literal["device", "user"]  # the device's own limit, or the user's tighter one
+
+
+class Standing(BaseModel):
+    """Where a ranked option stands relative to the recommendation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["chosen", "less_accurate", "close_alternative", "infeasible"]
+    gap: float = 0.0  # accuracy behind the recommendation (0..1)
+    error: float = 0.0  # the accuracy estimate's error the gap is judged against
+
+
+class Suggestion(BaseModel):
+    """Nothing fits: the smallest change that would help, or the bound that is physical.
+
+    - ``frozen_weights_exceed_flash``: even the smallest update needs more flash than the
+      device has (the frozen weights live there): a smaller model;
+    - ``smaller_scale``: ``config`` fits at ``batch_size`` x ``resolution``;
+    - ``nothing_fits_ram``: not even the lightest configuration at batch 1 fits the RAM;
+    - ``relax``: the most accurate option breaks only the user's limits in ``violations``.
+    """
+
+    kind: Literal["frozen_weights_exceed_flash", "smaller_scale", "nothing_fits_ram", "relax"]
+    config: Config
+    violations: list[Violation] = []
+    batch_size: int | None = None
+    resolution: int | None = None
+    required_ram_bytes: int | None = None
