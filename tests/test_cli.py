@@ -100,3 +100,24 @@ def test_tui_command_opens_the_app_with_the_given_question(monkeypatch):
     assert main(["tui", "--device", "raspberry-pi-5", "--model", "r18", "--task", "shift"]) == 0
     assert opened["device"].id == "raspberry-pi-5" and opened["model"] == "r18"
     assert opened["task"] == "shift"
+
+
+def test_library_modules_leave_logging_and_warnings_alone():
+    """Only the entry points silence third-party noise (advisor/quiet.py): importing and using
+    advisor as a library adds none of those warning filters and changes no logging level."""
+    code = ("import logging, warnings; "
+            "import advisor.methods.galore_conv, advisor.search, advisor.recommend; "
+            "import advisor.tui.app, optuna; "
+            "text = lambda r: getattr(r, 'pattern', r or ''); "
+            "ours = [f for f in warnings.filters if 'Merging' in text(f[1]) "
+            "or f[2] is optuna.exceptions.ExperimentalWarning or 'galore' in text(f[3])]; "
+            "print(len(ours), logging.getLogger('bitsandbytes').level, "
+            "optuna.logging.get_verbosity() == optuna.logging.INFO); "
+            "from advisor.quiet import quiet_third_party; quiet_third_party(); "
+            "print(len(warnings.filters) > 0, logging.getLogger('bitsandbytes').level)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=180)
+    assert result.returncode == 0, result.stderr
+    library, entry = result.stdout.splitlines()
+    assert library.split() == ["0", "0", "True"]
+    assert entry.split() == ["True", "40"]  # the entry point's quieting is what changes them

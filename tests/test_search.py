@@ -63,3 +63,42 @@ def test_bad_storage_and_missing_study_are_user_errors(tmp_path):
                    create=False)
     with pytest.raises(AdvisorError):
         search_module.search(trials=0)
+
+
+def test_a_user_error_stops_the_search_at_once(storage):
+    """A dataset that does not exist is the user's mistake, not a trial fault: the search ends
+    with that one line after one trial instead of failing every trial."""
+    with pytest.raises(AdvisorError, match="image folder not found"):
+        search("mobilenetv3", "unseen", trials=4, storage=storage, epochs=1,
+               dataset="imagefolder:/nonexistent")
+    study = open_study("mobilenet_v3_small", "unseen", storage, epochs=1,
+                       dataset="imagefolder:/nonexistent", create=False)
+    assert len(study.trials) <= 1
+
+
+def test_a_trial_fault_keeps_its_reason(storage, monkeypatch):
+    def crash(config, **kw):
+        raise RuntimeError("simulated kernel fault")
+
+    monkeypatch.setattr("advisor.trial.run_trial", crash)
+    study = search("mobilenetv3", "unseen", trials=2, storage=storage, epochs=1)
+    failed = [t for t in study.trials if t.state == optuna.trial.TrialState.FAIL]
+    assert failed and all("simulated kernel fault" in t.user_attrs["error"] for t in failed)
+
+
+def test_reading_a_study_does_not_write_it(storage):
+    search("mobilenetv3", "unseen", trials=1, storage=storage, epochs=1)
+    before = open_study("mobilenet_v3_small", "unseen", storage, epochs=1, create=False)
+    attrs, trials = dict(before.user_attrs), len(before.trials)
+    again = open_study("mobilenet_v3_small", "unseen", storage, epochs=1, create=False)
+    assert dict(again.user_attrs) == attrs and len(again.trials) == trials
+
+
+def test_refusals_keep_their_reason():
+    from advisor.config import Config
+    from advisor.costcache import screen
+
+    refused = Config(method="lora", rank=8, targets="all")
+    verdicts = screen("mobilenet_v3_small", [refused, Config(method="head")])
+    assert verdicts[Config(method="head")] is None
+    assert "groups" in verdicts[refused] and "no-depthwise" in verdicts[refused]
