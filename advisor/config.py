@@ -21,7 +21,9 @@ from advisor.errors import AdvisorError, IncompatibleConfigError, known
 from advisor.methods import METHODS, TARGET_POLICIES
 from advisor.zoo import resolve_model
 
-COST = {"cost": True}  # json_schema_extra of a field that changes the cost of a step
+COST = {"cost": "step"}  # a field that changes the op sequence of a training step
+SCALE = {"cost": "scale"}  # a field that changes the cost like the batch size does: costed by
+# scaling two profiles, not by a profile of its own (cost/scaling.py)
 
 MethodName = Literal[tuple(METHODS)]  # type: ignore[valid-type]
 TargetPolicy = Literal[tuple(TARGET_POLICIES)]  # type: ignore[valid-type]
@@ -60,6 +62,24 @@ class Config(BaseModel):
                                   description="layers adapted by lora/dora/galore")
     lr: float | None = Field(None, gt=0, lt=1,
                              description="learning rate (default: the method's)")
+    depth: int | None = Field(None, ge=0, le=defaults.MAX_DEPTH,
+                              json_schema_extra={**COST, "metavar": "K|all"},
+                              description="update only the last K blocks of the backbone; the "
+                                          "frozen blocks before them run without storing "
+                                          "anything for backward (default all)")
+    micro_batch: int | None = Field(None, ge=1, le=defaults.MAX_BATCH_SIZE,
+                                    json_schema_extra=SCALE,
+                                    description="samples per forward/backward pass, gradients "
+                                                "accumulated over the batch (default: the "
+                                                "whole batch at once)")
+    checkpointing: bool = Field(False, json_schema_extra=COST,
+                                description="recompute each updated block in backward instead "
+                                            "of storing its activations")
+
+    @field_validator("depth", mode="before")
+    @classmethod
+    def _all_blocks(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and value.strip().lower() == "all" else value
 
     @model_validator(mode="before")
     @classmethod
@@ -80,33 +100,49 @@ class Config(BaseModel):
             data["targets"] = defaults.TARGETS
         if data.get("lr") is None:
             data["lr"] = method.default_lr
+        if not method.reaches_backbone:  # nothing to limit or recompute
+            data["depth"], data["checkpointing"] = None, False
+        if data.get("depth") == 0:
+            data["checkpointing"] = False
         return data
 
     @classmethod
-    def cost_fields(cls) -> tuple[str, ...]:
-        """The fields that change the cost of a training step (the rest change only the
-        result: an exact cost is shared by every learning rate)."""
+    def cost_fields(cls, kind: str = "step") -> tuple[str, ...]:
+        """The fields that change the op sequence of a training step (``step``), or its cost
+        the way the batch size does (``scale``). The rest change only the result: an exact
+        cost is shared by every learning rate."""
         return tuple(name for name, f in Config.model_fields.items()
-                     if (f.json_schema_extra or {}).get("cost"))
+                     if (f.json_schema_extra or {}).get("cost") == kind)
 
     def as_config(self) -> Config:
         """This object's configuration (a TrialConfig or an Option is one, and more)."""
         return Config.model_validate(self.model_dump(include=set(Config.model_fields)))
 
     def cost_config(self) -> Config:
-        """The configuration with every field that does not change the cost at its default:
-        the key of an exact cost, and the identity of a candidate before its lr is chosen."""
+        """The configuration with only the fields that change a step's op sequence (others at
+        their defaults): the key of an exact, batch-scaled cost."""
         return Config.model_validate(self.model_dump(include=set(self.cost_fields())))
+
+    def candidate(self) -> Config:
+        """The configuration without its learning rate (reset to the method's default): what
+        the recommender ranks; the evidence picks the learning rate."""
+        return Config.model_validate(self.model_dump(exclude={"lr"}))
 
     def key(self) -> str:
         return canonical_key(self)
 
     @property
     def label(self) -> str:
-        """'lora r8 (no-depthwise)' or 'head'."""
-        if self.rank is None:
-            return self.method
-        return f"{self.method} r{self.rank} ({self.targets})"
+        """'lora r8 (no-depthwise), last 4 blocks, micro-batch 8, checkpointed' or 'head'."""
+        words = [self.method if self.rank is None else
+                 f"{self.method} r{self.rank} ({self.targets})"]
+        if self.depth is not None:
+            words.append(f"last {self.depth} block{'s' if self.depth != 1 else ''}")
+        if self.micro_batch is not None:
+            words.append(f"micro-batch {self.micro_batch}")
+        if self.checkpointing:
+            words.append("checkpointed")
+        return ", ".join(words)
 
 
 class TrialConfig(Config):
@@ -131,6 +167,27 @@ class TrialConfig(Config):
     @classmethod
     def _model(cls, value: str) -> str:
         return resolve_model(value).name
+
+    @model_validator(mode="after")
+    def _on_this_model(self) -> TrialConfig:
+        """Canonical on this model and batch: all blocks is depth None, a micro-batch of the
+        whole batch is none; a depth beyond the model or a micro-batch that does not divide
+        the batch is refused."""
+        blocks = resolve_model(self.model).block_count
+        if self.depth is not None and self.depth > blocks:
+            raise IncompatibleConfigError(f"{self.model} has {blocks} blocks; --depth "
+                                          f"{self.depth} reaches beyond them (use all or "
+                                          f"0..{blocks})")
+        if self.depth == blocks:
+            object.__setattr__(self, "depth", None)
+        if self.micro_batch is not None:
+            if self.batch_size % self.micro_batch:
+                raise IncompatibleConfigError(
+                    f"--micro-batch {self.micro_batch} does not divide --batch-size "
+                    f"{self.batch_size}")
+            if self.micro_batch == self.batch_size:
+                object.__setattr__(self, "micro_batch", None)
+        return self
 
 
 def check_task(task: str) -> str:

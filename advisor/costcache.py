@@ -18,16 +18,17 @@ from advisor.cost.result import StepCost
 from advisor.cost.scaling import BatchScaledCost
 from advisor.paths import cache_dir
 
-VERSION = 3  # bump when the profiler's results or the keys change
+VERSION = 4  # bump when the profiler's results or the keys change
 
 
 def _path() -> Path:
     return cache_dir() / f"costs-v{VERSION}.json"
 
 
-def _key(model: str, config: Config, resolution: int, num_classes: int) -> str:
+def _key(model: str, config: Config, resolution: int, num_classes: int, passes: int) -> str:
     return canonical_key({"model": model, "config": config.cost_config().model_dump(),
-                          "resolution": resolution, "num_classes": num_classes})
+                          "resolution": resolution, "num_classes": num_classes,
+                          "passes": passes})
 
 
 def _load() -> dict:
@@ -55,10 +56,12 @@ def screen(model: str, configs: list[Config]) -> dict[Config, str | None]:
         from advisor.zoo import resolve_model, skeleton
 
         spec = resolve_model(model)
-        net = skeleton(spec)
+        nets: dict = {}  # one skeleton per depth: freezing a prefix changes it
         for c in missing:
+            if c.depth not in nets:
+                nets[c.depth] = skeleton(spec)
             try:
-                get_method(c.method).validate(net, spec.head, c)
+                get_method(c.method).check(nets[c.depth], spec.head, c, spec.blocks)
             except IncompatibleConfigError as exc:
                 refusals[c.cost_config().key()] = str(exc)
             else:
@@ -74,19 +77,42 @@ def valid_configs(model: str, configs: list[Config]) -> list[Config]:
 
 def costs(model: str, configs: list[Config], batch_size: int, resolution: int,
           num_classes: int) -> dict[Config, StepCost]:
-    """Exact costs for ``configs``; missing ones are profiled (with a progress bar) and saved."""
+    """Exact costs of ``configs`` at this batch size (each in its micro-batches, if it has
+    them); missing profiles are made (with a progress bar) and saved."""
+    from advisor.cost.scaling import accumulated
+
     data = _load()
-    keys = {c: _key(model, c, resolution, num_classes) for c in configs}
-    missing = list(dict.fromkeys(keys[c] for c in configs if keys[c] not in data))
-    if missing:
+    needs: dict[Config, tuple[str, ...]] = {}
+    for c in configs:
+        passes = (1, 2) if _micro(c, batch_size) else (1,)
+        needs[c] = tuple(_key(model, c, resolution, num_classes, n) for n in passes)
+    todo = {key: (c, n) for c in configs for n, key in enumerate(needs[c], 1)
+            if key not in data}
+    if todo:
         from advisor.cost import profile_batch_scaled
 
-        todo = {keys[c]: c for c in configs if keys[c] in missing}
         with progress.progress_bar(len(todo), f"costing {len(todo)} configurations of "
                                    f"{model} at {resolution} px (once)") as advance:
-            for key, c in todo.items():
-                scaled = profile_batch_scaled(model, c, resolution, num_classes)
+            for key, (c, passes) in todo.items():
+                scaled = profile_batch_scaled(model, c, resolution, num_classes, passes)
                 data[key] = scaled.model_dump(mode="json")
                 advance(1)
         _save(data)
-    return {c: BatchScaledCost.model_validate(data[keys[c]]).at(batch_size) for c in configs}
+    out = {}
+    for c in configs:
+        scaled = [BatchScaledCost.model_validate(data[key]) for key in needs[c]]
+        out[c] = (accumulated(*scaled, batch_size, c.micro_batch) if len(scaled) == 2
+                  else scaled[0].at(batch_size))
+    return out
+
+
+def _micro(config: Config, batch_size: int) -> bool:
+    """Whether ``config`` splits this batch into micro-batches (it must divide it)."""
+    if config.micro_batch is None or config.micro_batch >= batch_size:
+        return False
+    if batch_size % config.micro_batch:
+        from advisor.errors import IncompatibleConfigError
+
+        raise IncompatibleConfigError(f"micro-batch {config.micro_batch} does not divide the "
+                                      f"batch of {batch_size}")
+    return True

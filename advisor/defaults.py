@@ -25,6 +25,8 @@ RANKS = (1, 2, 4, 8, 16, 32)  # the candidate grid and the search (powers of two
 RANK = 8  # for a method that takes a rank, when none is given
 MAX_RANK = 4096
 TARGETS = "no-depthwise"
+MAX_DEPTH = 64  # blocks; a model's own count is the real bound (zoo.py)
+DEPTH_FRACTIONS = (1 / 2, 1 / 4)  # the candidate depths besides all blocks and the last one
 LR_SCALE = (1 / 3, 3.0)  # the search's range around each method's default learning rate
 
 # -- trials and studies --------------------------------------------------------------------

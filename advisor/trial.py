@@ -14,7 +14,13 @@ from pydantic import BaseModel, Field
 
 from advisor.config import Config, TrialConfig
 from advisor.cost.result import Flops, Memory
-from advisor.cost.step import counted_step, profiled_step, summarize, training_step
+from advisor.cost.step import (
+    counted_step,
+    micro_batches,
+    profiled_step,
+    summarize,
+    training_step,
+)
 from advisor.cost.storage import safetensors_bytes, update_state
 from advisor.methods import get_method
 from advisor.pretrain import source_model
@@ -49,7 +55,7 @@ class TrialResult(BaseModel):
 def check_config(model: str, config: Config) -> None:
     """Refuse what the method cannot do on this model before loading data or pretraining."""
     spec = resolve_model(model)
-    get_method(config.method).validate(skeleton(spec), spec.head, config)
+    get_method(config.method).check(skeleton(spec), spec.head, config, spec.blocks)
 
 
 def run_trial(config: TrialConfig, profile: bool = True) -> TrialResult:
@@ -68,22 +74,23 @@ def run_trial(config: TrialConfig, profile: bool = True) -> TrialResult:
         replace_head(model, spec, task.target.num_classes)
     accuracy_before = accuracy(model, task.target.test)
 
-    prepared = method.prepare(model, spec.head, config)
+    prepared = method.prepare(model, spec.head, config, spec.blocks)
     prepared.set_train_mode()
     measured: dict = {}
 
     def step(index: int, x: torch.Tensor, y: torch.Tensor) -> None:
         # Step 1 creates the optimizer state (and GaLore's SVD): FLOPs only. Step 2 is the
         # steady state: FLOPs and the true memory peak. The rest run unobserved.
+        batches = micro_batches(x, y, config.micro_batch)
         if profile and index == 1:
-            measured["warm"] = counted_step(prepared, x, y)
+            measured["warm"] = counted_step(prepared, batches, len(x))
         elif profile and index == 2:
-            counter, tracker = profiled_step(prepared, x, y)
+            counter, tracker = profiled_step(prepared, batches, len(x))
             # Summarise now: the tracker's weakref callbacks must not outlive this step.
             measured["cost"] = summarize(prepared, measured.pop("warm"), counter, tracker)
             measured["batch_size"] = len(x)
         else:
-            training_step(prepared, x, y)
+            training_step(prepared, batches, len(x))
 
     train_started = time.perf_counter()
     steps = train_epochs(prepared.model, prepared.optimizer, task.target.train, config.epochs,

@@ -1,4 +1,10 @@
-"""Model registry over torchvision builders: names, aliases, the head, and where weights come from.
+"""Model registry over torchvision builders: names, aliases, the head, the blocks an update can
+reach back through, and where weights come from.
+
+A *block* is the model's natural unit: a ``features[i]`` stage of a MobileNet or EfficientNet,
+a ``layerN`` of a ResNet (its stem, conv1/bn1/relu/maxpool, is the first block). An update of
+depth K reaches the last K blocks; everything after them (pooling, classifier) always runs
+as the method says.
 
 Weights (the model the device already runs, before the update):
 - ``builtin``: trained here on the task's source split from scratch, deterministic, cached;
@@ -20,26 +26,61 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    name: str  # torchvision builder name
+    name: str
     aliases: tuple[str, ...]
     family: Literal["depthwise-separable", "standard"]
     head: str  # qualified name of the final nn.Linear
     description: str
+    blocks: tuple[tuple[str, ...], ...]  # each block: the qualified names of its modules
+    builder: str = ""  # torchvision builder name (default: ``name``)
+    options: tuple[tuple[str, float], ...] = ()  # builder keyword arguments (width_mult)
+    scale: str = "edge"  # "edge" (phones, SBCs, Jetsons) or "mcu" (microcontrollers)
+
+    @property
+    def torchvision_name(self) -> str:
+        return self.builder or self.name
+
+    @property
+    def block_count(self) -> int:
+        return len(self.blocks)
+
+
+def _features(n: int) -> tuple[tuple[str, ...], ...]:
+    return tuple((f"features.{i}",) for i in range(n))
+
+
+_RESNET_BLOCKS = (("conv1", "bn1", "relu", "maxpool"), ("layer1",), ("layer2",), ("layer3",),
+                  ("layer4",))
 
 
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
         ModelSpec("mobilenet_v2", ("mobilenetv2", "mnv2"), "depthwise-separable", "classifier.1",
-                  "MobileNetV2 (inverted residuals, 3.5M params)"),
+                  "MobileNetV2 (inverted residuals, 3.5M params)", _features(19)),
         ModelSpec("mobilenet_v3_small", ("mobilenetv3", "mobilenetv3-small", "mnv3s"),
-                  "depthwise-separable", "classifier.3", "MobileNetV3-Small (2.5M params)"),
+                  "depthwise-separable", "classifier.3", "MobileNetV3-Small (2.5M params)",
+                  _features(13)),
         ModelSpec("mobilenet_v3_large", ("mobilenetv3-large", "mnv3l"), "depthwise-separable",
-                  "classifier.3", "MobileNetV3-Large (5.5M params)"),
+                  "classifier.3", "MobileNetV3-Large (5.5M params)", _features(17)),
         ModelSpec("efficientnet_b0", ("efficientnet", "efficientnetb0", "effnet-b0"),
-                  "depthwise-separable", "classifier.1", "EfficientNet-B0 (5.3M params)"),
-        ModelSpec("resnet18", ("r18",), "standard", "fc", "ResNet-18 (11.7M params)"),
-        ModelSpec("resnet50", ("r50",), "standard", "fc", "ResNet-50 (25.6M params)"),
+                  "depthwise-separable", "classifier.1", "EfficientNet-B0 (5.3M params)",
+                  _features(9)),
+        ModelSpec("resnet18", ("r18",), "standard", "fc", "ResNet-18 (11.7M params)",
+                  _RESNET_BLOCKS),
+        ModelSpec("resnet50", ("r50",), "standard", "fc", "ResNet-50 (25.6M params)",
+                  _RESNET_BLOCKS),
+        # MCU scale: MobileNetV2 at width 0.35 is MCUNetV3's own on-device training baseline.
+        ModelSpec("mobilenet_v2_035", ("mbv2-0.35", "mobilenetv2-0.35", "mnv2-035"),
+                  "depthwise-separable", "classifier.1",
+                  "MobileNetV2 at width 0.35 (MCU scale, 0.40M params with a 5-class head)",
+                  _features(19), builder="mobilenet_v2", options=(("width_mult", 0.35),),
+                  scale="mcu"),
+        ModelSpec("mobilenet_v3_small_050", ("mnv3s-0.5", "mobilenetv3-small-0.5"),
+                  "depthwise-separable", "classifier.3",
+                  "MobileNetV3-Small at width 0.5 (MCU scale, 0.41M params with a 5-class head)",
+                  _features(13), builder="mobilenet_v3_small", options=(("width_mult", 0.5),),
+                  scale="mcu"),
     )
 }
 _ALIASES = {alias: spec.name for spec in MODELS.values() for alias in (spec.name, *spec.aliases)}
@@ -57,7 +98,8 @@ def build_model(spec: ModelSpec, num_classes: int) -> nn.Module:
     """A randomly initialised model (seed the RNG first for determinism)."""
     from torchvision.models import get_model
 
-    return get_model(spec.name, weights=None, num_classes=num_classes)
+    return get_model(spec.torchvision_name, weights=None, num_classes=num_classes,
+                     **dict(spec.options))
 
 
 def skeleton(spec: ModelSpec, num_classes: int = 2) -> nn.Module:
@@ -93,7 +135,10 @@ def imagenet_state_dict(spec: ModelSpec) -> dict:
     """ImageNet weights via torchvision's own API (its TORCH_HOME cache, or a download)."""
     from torchvision.models import get_model_weights
 
-    weights = get_model_weights(spec.name).DEFAULT
+    if spec.options:
+        raise AdvisorError(f"torchvision has no ImageNet weights for {spec.name} (a width "
+                           "variant); use --weights builtin or --weights FILE")
+    weights = get_model_weights(spec.torchvision_name).DEFAULT
     try:
         return weights.get_state_dict(progress=False, check_hash=True)
     except OSError as exc:  # URLError is an OSError: offline and not in the cache

@@ -53,7 +53,7 @@ def child(model: str, method: str, rank: str, targets: str, batch: int, res: int
     prepared = get_method(method).prepare(build_model(spec, 5), spec.head, config)
     prepared.set_train_mode()
     for _ in range(3):
-        training_step(prepared, x, y)
+        training_step(prepared, [(x, y)], batch)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({"real": peak - baseline, "peak_before_baseline": before,
                       "peak": peak}))

@@ -40,7 +40,7 @@ def test_peak_equals_torch_memtracker_total():
     spec = resolve_model("resnet18")
     torch.manual_seed(0)
     prep = get_method("full").prepare(build_model(spec, 5), spec.head, Config(method="full"))
-    _, _, ours = measure_step(prep, 2, 32, 5)
+    _, _, ours = measure_step(prep, 2, 1, 32, 5)
     reference = MemTracker()
     reference.track_external(prep.model, prep.optimizer)
     with reference:

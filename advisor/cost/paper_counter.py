@@ -25,7 +25,7 @@ def torch_counted_flops(model: str, config: Config, batch_size: int = defaults.C
         prepared.set_train_mode()
         x = torch.randn(batch_size, 3, resolution, resolution)
         y = torch.randint(0, num_classes, (batch_size,))
-        training_step(prepared, x, y)  # creates the optimizer state, as in the paper's step 2
+        training_step(prepared, [(x, y)], batch_size)  # creates the optimizer state
         with FlopCounterMode(display=False) as counter:
-            training_step(prepared, x, y)
+            training_step(prepared, [(x, y)], batch_size)
     return int(counter.get_total_flops())

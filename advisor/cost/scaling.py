@@ -86,3 +86,24 @@ def _upper_envelope(lines: list) -> list[dict[str, tuple[int, int]]]:
             return [per_cat for _, per_cat in hull]
         hull.append(best)
         current, b = best, best_b
+
+
+def accumulated(one: BatchScaledCost, two: BatchScaledCost, batch_size: int,
+                micro_batch: int) -> StepCost:
+    """Exact cost of a step of ``batch_size`` samples in micro-batches of ``micro_batch``,
+    from steps of one pass (``one``) and of two passes (``two``), both batch-scaled over the
+    micro-batch size. Every pass after the first repeats the second exactly (same ops, the
+    gradients of the earlier passes already live), so FLOPs add one (second - first) per
+    extra pass and the memory peak is the two-pass step's."""
+    parts = batch_size // micro_batch
+    first, second = one.at(micro_batch), two.at(micro_batch)
+    if parts == 1:
+        return first
+    f = {ph: getattr(first.flops, ph) + (parts - 1) * (getattr(second.flops, ph)
+                                                       - getattr(first.flops, ph))
+         for ph in _PHASES}
+    config = second.config.model_copy(update={"micro_batch": micro_batch})
+    return second.model_copy(update={
+        "batch_size": batch_size, "config": config, "mode": "fake, batch-scaled",
+        "flops": Flops(**f, total=sum(f.values()),
+                       svd_per_refresh=second.flops.svd_per_refresh)})

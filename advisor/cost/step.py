@@ -10,7 +10,7 @@ work recurs only every few steps (methods/base.py).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 
 import torch
@@ -27,10 +27,12 @@ from advisor.methods import Prepared, get_method
 from advisor.zoo import build_model, resolve_model
 
 
-def training_step(prepared: Prepared, x: torch.Tensor, y: torch.Tensor,
-                  counter: FlopCounter | None = None,
+def training_step(prepared: Prepared, batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
+                  samples: int, counter: FlopCounter | None = None,
                   tracker: MemoryTracker | None = None) -> None:
-    """zero_grad, forward, backward, optimizer step; phases reported to ``counter``."""
+    """zero_grad; forward and backward of each micro-batch in ``batches`` (one, or several
+    that together hold ``samples``), gradients accumulated, so the step equals one over the
+    whole batch; one optimizer step. Phases are reported to ``counter``."""
     optimizer = prepared.optimizer
     optimizer.zero_grad(set_to_none=True)
 
@@ -43,27 +45,39 @@ def training_step(prepared: Prepared, x: torch.Tensor, y: torch.Tensor,
         if counter is not None:
             counter.phase = name
 
-    phase("forward")
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        loss = nn.functional.cross_entropy(prepared.model(x), y)
-    phase("backward")
-    loss.backward()
-    del loss
+    for x, y in batches:
+        phase("forward")
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            # A sum over the micro-batch divided by the step's samples: the same ops for one
+            # pass or many, so every extra pass adds exactly the same work (scaling.py).
+            loss = nn.functional.cross_entropy(prepared.model(x), y, reduction="sum") / samples
+        phase("backward")
+        loss.backward()
+        del loss, x, y
     phase("optimizer")
     optimizer.step()
 
 
-def counted_step(prepared: Prepared, x: torch.Tensor, y: torch.Tensor) -> FlopCounter:
+def micro_batches(x: torch.Tensor, y: torch.Tensor,
+                  micro_batch: int | None) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """A loaded batch as its micro-batches (views, no copies)."""
+    if micro_batch is None or micro_batch >= len(x):
+        return [(x, y)]
+    return list(zip(x.split(micro_batch), y.split(micro_batch), strict=True))
+
+
+def counted_step(prepared: Prepared, batches, samples: int) -> FlopCounter:
     counter = FlopCounter()
     with counter:
-        training_step(prepared, x, y, counter)
+        training_step(prepared, batches, samples, counter)
     return counter
 
 
-def profiled_step(prepared: Prepared, x: torch.Tensor,
-                  y: torch.Tensor) -> tuple[FlopCounter, MemoryTracker]:
+def profiled_step(prepared: Prepared, batches,
+                  samples: int) -> tuple[FlopCounter, MemoryTracker]:
     """One step with FLOPs counted and every live storage tracked (params, buffers, existing
-    grads and optimizer state are registered first, so the peak includes them)."""
+    grads and optimizer state are registered first, so the peak includes them; data made
+    inside the step, or views of ``batches``' tensors registered here, count as temp)."""
     tracker, counter = MemoryTracker(), FlopCounter()
     params = list(prepared.model.parameters())
     hooks = [p.register_post_accumulate_grad_hook(lambda p: tracker.track(p.grad, "grads"))
@@ -74,9 +88,10 @@ def profiled_step(prepared: Prepared, x: torch.Tensor,
             tracker.track_all(prepared.model.buffers(), "buffers")
             tracker.track_all((p.grad for p in params if p.grad is not None), "grads")
             tracker.track_all(prepared.optimizer_state(), "optimizer")
-            tracker.track_all((x, y), "temp")
+            if isinstance(batches, list):  # loaded already: they count from the start
+                tracker.track_all((t for pair in batches for t in pair), "temp")
             with counter:
-                training_step(prepared, x, y, counter, tracker)
+                training_step(prepared, batches, samples, counter, tracker)
     finally:
         for h in hooks:
             h.remove()
@@ -98,9 +113,11 @@ def summarize(prepared: Prepared, warm: FlopCounter, counter: FlopCounter,
     return flops, memory
 
 
-def measure_step(prepared: Prepared, batch_size: int, resolution: int,
+def measure_step(prepared: Prepared, micro_batch: int, parts: int, resolution: int,
                  num_classes: int) -> tuple[FlopCounter, FlopCounter, MemoryTracker]:
-    """A warm-up step (creates optimizer state), then a measured steady-state step.
+    """A warm-up step (creates optimizer state), then a measured steady-state step, each of
+    ``parts`` micro-batches of ``micro_batch`` samples loaded one after the other (a device
+    that accumulates gradients never holds the whole batch).
 
     The steady state is the worst case: at every moment of the first step the optimizer state
     did not exist yet, at the same moment of later steps it does.
@@ -108,11 +125,14 @@ def measure_step(prepared: Prepared, batch_size: int, resolution: int,
     prepared.set_train_mode()
 
     def batch() -> tuple[torch.Tensor, torch.Tensor]:
-        return (torch.randn(batch_size, 3, resolution, resolution),
-                torch.randint(0, num_classes, (batch_size,)))
+        return (torch.randn(micro_batch, 3, resolution, resolution),
+                torch.randint(0, num_classes, (micro_batch,)))
 
-    warm = counted_step(prepared, *batch())
-    counter, tracker = profiled_step(prepared, *batch())
+    def batches():  # one batch is loaded before the step; micro-batches one at a time
+        return [batch()] if parts == 1 else (batch() for _ in range(parts))
+
+    warm = counted_step(prepared, batches(), micro_batch * parts)
+    counter, tracker = profiled_step(prepared, batches(), micro_batch * parts)
     return warm, counter, tracker
 
 
@@ -120,18 +140,27 @@ def profile_config(model: str, config: Config, batch_size: int = defaults.COST_B
                    resolution: int = defaults.COST_RESOLUTION,
                    num_classes: int = defaults.NUM_CLASSES, fake: bool = True,
                    seed: int = defaults.SEED) -> StepCost:
-    """FLOPs, peak memory with breakdown, parameters and storage of one training step."""
-    return _profile(model, config, batch_size, resolution, num_classes, fake, seed)[0]
+    """FLOPs, peak memory with breakdown, parameters and storage of one training step of
+    ``batch_size`` samples (in micro-batches of ``config.micro_batch``, if set)."""
+    micro = config.micro_batch or batch_size
+    if batch_size % micro:
+        from advisor.errors import IncompatibleConfigError
+
+        raise IncompatibleConfigError(f"--micro-batch {micro} does not divide --batch-size "
+                                      f"{batch_size}")
+    return _profile(model, config, micro, batch_size // micro, resolution, num_classes, fake,
+                    seed)[0]
 
 
 def profile_batch_scaled(model: str, config: Config,
                          resolution: int = defaults.COST_RESOLUTION,
-                         num_classes: int = defaults.NUM_CLASSES):
-    """Exact cost at every batch size from two fake profiles (see cost/scaling.py)."""
+                         num_classes: int = defaults.NUM_CLASSES, passes: int = 1):
+    """Exact cost at every (micro-)batch size from two fake profiles of steps of ``passes``
+    micro-batches each (see cost/scaling.py)."""
     from advisor.cost.scaling import PROFILED_BATCHES, BatchScaledCost
 
-    a, line_a = _profile(model, config, PROFILED_BATCHES[0], resolution, num_classes)
-    b, line_b = _profile(model, config, PROFILED_BATCHES[1], resolution, num_classes)
+    a, line_a = _profile(model, config, PROFILED_BATCHES[0], passes, resolution, num_classes)
+    b, line_b = _profile(model, config, PROFILED_BATCHES[1], passes, resolution, num_classes)
     return BatchScaledCost.from_profiles(a, b, line_a, line_b)
 
 
@@ -148,7 +177,7 @@ def prepared_for_step(model: str, config: Config, num_classes: int, fake: bool =
     method = get_method(config.method)
     torch.manual_seed(seed)
     with torch.device("meta") if fake else nullcontext():
-        net = method.select(build_model(spec, num_classes), spec.head, config)
+        net = method.select(build_model(spec, num_classes), spec.head, config, spec.blocks)
     # allow_non_fake_inputs: to_empty reads the meta parameters (shapes only) once.
     with FakeTensorMode(allow_non_fake_inputs=True) if fake else nullcontext():
         if fake:
@@ -156,16 +185,20 @@ def prepared_for_step(model: str, config: Config, num_classes: int, fake: bool =
         yield method.attach_optimizer(net, spec.head, config), spec.name
 
 
-def _profile(model: str, config: Config, batch_size: int, resolution: int, num_classes: int,
-             fake: bool = True, seed: int = defaults.SEED) -> tuple[StepCost, list[tuple]]:
+def _profile(model: str, config: Config, micro_batch: int, parts: int, resolution: int,
+             num_classes: int, fake: bool = True,
+             seed: int = defaults.SEED) -> tuple[StepCost, list[tuple]]:
     started = time.perf_counter()
     with prepared_for_step(model, config, num_classes, fake, seed) as (prepared, name):
-        warm, counter, tracker = measure_step(prepared, batch_size, resolution, num_classes)
+        warm, counter, tracker = measure_step(prepared, micro_batch, parts, resolution,
+                                              num_classes)
         state = update_state(prepared.model, prepared.trains_norm_statistics)
         all_params = list(prepared.model.parameters())
         flops, memory = summarize(prepared, warm, counter, tracker)
+    cost_config = config.cost_config().model_copy(
+        update={"micro_batch": micro_batch if parts > 1 else None})
     return StepCost(
-        model=name, config=config.cost_config(), batch_size=batch_size, resolution=resolution,
+        model=name, config=cost_config, batch_size=micro_batch * parts, resolution=resolution,
         num_classes=num_classes, flops=flops, memory=memory,
         params=Params(total=sum(p.numel() for p in all_params),
                       trainable=sum(p.numel() for p in all_params if p.requires_grad)),

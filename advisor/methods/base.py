@@ -13,6 +13,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from advisor.methods import reach
+from advisor.methods.reach import Blocks
+
 if TYPE_CHECKING:  # torch loads only when a method is applied: the registry stays light
     import torch
     from torch import nn
@@ -31,6 +34,12 @@ class Settings(Protocol):
 
     @property
     def lr(self) -> float | None: ...
+
+    @property
+    def depth(self) -> int | None: ...
+
+    @property
+    def checkpointing(self) -> bool: ...
 
 
 @dataclass
@@ -69,6 +78,7 @@ class Method(ABC):
     uses_targets: bool = False
     trains_norm_statistics: bool = False
     default_lr: float = 1e-3
+    reaches_backbone: bool = True  # False: only the head trains (depth means nothing)
     refresh_interval: int | None = None
     """Steps between repetitions of work done in the first step only (GaLore's projection
     refresh): the cost layer amortises that work over this many steps."""
@@ -95,10 +105,23 @@ class Method(ABC):
         return [value for state in optimizer.state.values() for value in state.values()
                 if isinstance(value, torch.Tensor)]
 
-    def select(self, model: nn.Module, head: str, config: Settings) -> nn.Module:
-        """Validate, then set what trains (inserting adapters if any); returns the model."""
+    def check(self, model: nn.Module, head: str, config: Settings, blocks: Blocks = ()) -> None:
+        """``validate`` on the part of the model the update reaches (the prefix frozen)."""
+        reach.freeze(model, reach.split(blocks, config.depth)[0])
         self.validate(model, head, config)
-        return self._select_trainable(model, head, config)
+
+    def select(self, model: nn.Module, head: str, config: Settings,
+               blocks: Blocks = ()) -> nn.Module:
+        """Freeze the blocks the update does not reach, validate, set what trains (inserting
+        adapters, only where the update reaches), checkpoint the updated blocks if asked;
+        returns the model. ``blocks``: the model's blocks (zoo.ModelSpec.blocks)."""
+        frozen, updated = reach.split(blocks, config.depth)
+        self.check(model, head, config, blocks)
+        model = self._select_trainable(model, head, config)
+        reach.freeze(model, frozen)  # a method that trains everything unfroze the prefix
+        if config.checkpointing:
+            reach.checkpoint(model, updated)
+        return model
 
     def attach_optimizer(self, model: nn.Module, head: str, config: Settings) -> Prepared:
         """Separate from ``select`` so the cost profiler can materialise a meta-device model
@@ -106,8 +129,9 @@ class Method(ABC):
         lr = config.lr if config.lr is not None else self.default_lr
         return Prepared(model, self._optimizer(model, head, config, lr), self)
 
-    def prepare(self, model: nn.Module, head: str, config: Settings) -> Prepared:
-        return self.attach_optimizer(self.select(model, head, config), head, config)
+    def prepare(self, model: nn.Module, head: str, config: Settings,
+                blocks: Blocks = ()) -> Prepared:
+        return self.attach_optimizer(self.select(model, head, config, blocks), head, config)
 
 
 def freeze_all_but(model: nn.Module, keep: set[str]) -> nn.Module:

@@ -14,6 +14,7 @@ class HeadOnly(Method):
     name = "head"
     description = "the classifier head only"
     default_lr = 1e-2
+    reaches_backbone = False
 
     def _select_trainable(self, model: nn.Module, head: str, config: Settings) -> nn.Module:
         return freeze_all_but(model, head_parameter_names(model, head))

@@ -34,8 +34,9 @@ def _selected(module: nn.Module, policy: str) -> bool:
 
 
 def target_modules(model: nn.Module, head: str, policy: str) -> dict[str, nn.Module]:
-    """Qualified names of the adapted layers, in model order."""
+    """Qualified names of the adapted layers, in model order: those the policy selects and
+    the update reaches (a layer frozen by the update's depth is never a target)."""
     if policy not in TARGET_POLICIES:
         raise ValueError(policy)
     return {name: m for name, m in model.named_modules()
-            if name != head and _selected(m, policy)}
+            if name != head and _selected(m, policy) and m.weight.requires_grad}
