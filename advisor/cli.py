@@ -32,10 +32,14 @@ def add_fields(p: argparse.ArgumentParser, model: type[BaseModel],
     for name in fields or model.model_fields:
         info = model.model_fields[name]
         flag = "--" + name.replace("_", "-")
-        default = "" if info.default is None else f" (default {info.default})"
-        text = f"{info.description or name}{default}"
+        shown = info.default not in (None, False) and "(default" not in (info.description or "")
+        text = f"{info.description or name}" + (f" (default {info.default})" if shown else "")
         if info.annotation is bool:
             p.add_argument(flag, action="store_true", default=None, help=text)
+            continue
+        extra = info.json_schema_extra or {}
+        if "metavar" in extra:  # a value of its own syntax (e.g. 'all' or a number)
+            p.add_argument(flag, metavar=extra["metavar"], help=text)
             continue
         kinds = (info.annotation, *typing.get_args(info.annotation))
         options = [a for t in kinds if typing.get_origin(t) is typing.Literal
@@ -71,10 +75,13 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
     if args.json:
         emit_json([{"name": s.name, "aliases": list(s.aliases), "family": s.family,
-                    "head": s.head, "description": s.description} for s in MODELS.values()])
+                    "scale": s.scale, "head": s.head, "blocks": s.block_count,
+                    "description": s.description} for s in MODELS.values()])
         return 0
-    table("Model zoo (torchvision builders)", ["name", "aliases", "family", "description"],
-          [[s.name, ", ".join(s.aliases), s.family, s.description] for s in MODELS.values()])
+    table("Model zoo (torchvision builders; --depth K updates the last K blocks)",
+          ["name", "aliases", "family", "blocks", "description"],
+          [[s.name, ", ".join(s.aliases), s.family, s.block_count, s.description]
+           for s in MODELS.values()])
     return 0
 
 
@@ -145,7 +152,7 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     values = (QUICK if args.quick else BenchmarkPlan()).model_dump()
     values.update({k: getattr(args, k) for k in SCALAR_PLAN_FIELDS
                    if getattr(args, k) is not None})
-    values.update({k: _csv(getattr(args, k)) for k in ("models", "methods", "tasks")
+    values.update({k: _csv(getattr(args, k)) for k in ("models", "methods", "tasks", "depths")
                    if getattr(args, k) is not None})
     if args.ranks is not None:
         try:
@@ -236,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("profile", _cmd_profile,
                 "exact FLOPs, peak memory and storage of one training step (no data needed)")
     where(p, task=False)
-    add_fields(p, Config, Config.cost_fields())
+    add_fields(p, Config, Config.cost_fields() + Config.cost_fields("scale"))
     p.add_argument("--batch-size", type=int, default=defaults.COST_BATCH_SIZE,
                    help=f"default {defaults.COST_BATCH_SIZE}")
     p.add_argument("--resolution", type=int, default=defaults.COST_RESOLUTION,
@@ -279,10 +286,14 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("models", "methods", "ranks", "tasks"):
         p.add_argument(f"--{name}",
                        help=f"comma-separated (default {','.join(map(str, plan[name]))})")
+    p.add_argument("--depths", "--depth", dest="depths",
+                   help="update depths, comma-separated: all, half, quarter, last or a number "
+                        f"of blocks (default {','.join(plan['depths'])})")
     add_fields(p, BenchmarkPlan, SCALAR_PLAN_FIELDS)
     p.add_argument("--quick", action="store_true",
-                   help="mobilenet_v3_small + resnet18, every method, ranks 2,8, task unseen, "
-                        "2 epochs: a few minutes on 2 cores (flags above still override)")
+                   help="mobilenet_v3_small + resnet18, every method, ranks 2,8, depths all and "
+                        "quarter, task unseen, 2 epochs: minutes on 2 cores (flags above still "
+                        "override)")
     p.add_argument("--out", default="report", help="output folder (default report/); runs "
                                                    "already there are not repeated")
     p.add_argument("--seed-study", action="store_true",

@@ -21,9 +21,13 @@ from advisor.errors import AdvisorError, IncompatibleConfigError, known
 from advisor.methods import METHODS, TARGET_POLICIES
 from advisor.zoo import resolve_model
 
-COST = {"cost": "step"}  # a field that changes the op sequence of a training step
-SCALE = {"cost": "scale"}  # a field that changes the cost like the batch size does: costed by
-# scaling two profiles, not by a profile of its own (cost/scaling.py)
+# json_schema_extra of the fields: "cost" says how a field changes the cost of a step ("step":
+# its op sequence, profiled; "scale": like the batch size, by scaling two profiles, see
+# cost/scaling.py); "result": False marks a field that never changes what the update computes
+# (so the evidence of a configuration without it holds for one with it).
+COST = {"cost": "step"}
+SCALE = {"cost": "scale"}
+SAME_RESULT = {"result": False}
 
 MethodName = Literal[tuple(METHODS)]  # type: ignore[valid-type]
 TargetPolicy = Literal[tuple(TARGET_POLICIES)]  # type: ignore[valid-type]
@@ -68,11 +72,11 @@ class Config(BaseModel):
                                           "frozen blocks before them run without storing "
                                           "anything for backward (default all)")
     micro_batch: int | None = Field(None, ge=1, le=defaults.MAX_BATCH_SIZE,
-                                    json_schema_extra=SCALE,
+                                    json_schema_extra={**SCALE, **SAME_RESULT},
                                     description="samples per forward/backward pass, gradients "
                                                 "accumulated over the batch (default: the "
                                                 "whole batch at once)")
-    checkpointing: bool = Field(False, json_schema_extra=COST,
+    checkpointing: bool = Field(False, json_schema_extra={**COST, **SAME_RESULT},
                                 description="recompute each updated block in backward instead "
                                             "of storing its activations")
 
@@ -123,10 +127,19 @@ class Config(BaseModel):
         their defaults): the key of an exact, batch-scaled cost."""
         return Config.model_validate(self.model_dump(include=set(self.cost_fields())))
 
-    def candidate(self) -> Config:
-        """The configuration without its learning rate (reset to the method's default): what
-        the recommender ranks; the evidence picks the learning rate."""
-        return Config.model_validate(self.model_dump(exclude={"lr"}))
+    @classmethod
+    def result_fields(cls) -> tuple[str, ...]:
+        """The fields that can change what an update computes: what evidence is about.
+        (Micro-batching is one where BatchNorm statistics train: the recommender says so.)"""
+        return tuple(name for name, f in Config.model_fields.items()
+                     if (f.json_schema_extra or {}).get("result", True))
+
+    def evidence_config(self) -> Config:
+        """The configuration as far as accuracy is concerned: levers that never change the
+        result (checkpointing, micro-batching) and the learning rate, which the evidence
+        chooses, at their defaults. Trials and predictions are about these."""
+        return Config.model_validate(
+            self.model_dump(include=set(self.result_fields()) - {"lr"}))
 
     def key(self) -> str:
         return canonical_key(self)

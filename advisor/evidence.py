@@ -29,10 +29,13 @@ class Evidence:
     _estimates: dict[Config, Estimate] = field(default_factory=dict)
 
     def estimates(self, configs: list[Config]) -> dict[Config, Estimate]:
-        missing = [c for c in configs if c not in self._estimates]
+        """The accuracy estimate of each configuration (shared by those that differ only in
+        levers that never change the result)."""
+        keys = {c: c.evidence_config() for c in configs}
+        missing = list(dict.fromkeys(k for k in keys.values() if k not in self._estimates))
         if missing:
             self._estimates.update(self.surrogate.estimate(missing))
-        return {c: self._estimates[c] for c in configs}
+        return {c: self._estimates[k] for c, k in keys.items()}
 
 
 def study_evidence(model: str = defaults.MODEL, task: str = defaults.TASK,

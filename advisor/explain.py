@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pydantic import ByteSize
 
-from advisor.verdicts import Standing, Suggestion, Violation
+from advisor.config import Config
+from advisor.verdicts import Extrapolation, Standing, Suggestion, Violation
 
 
 def human_bytes(n: float) -> str:
@@ -32,19 +33,46 @@ def violation(v: Violation) -> str:
     return f"predicts {v.need:.1%} accuracy, --min-accuracy is {v.limit:.1%}"
 
 
-def reason(standing: Standing | None, violations: list[Violation]) -> str:
-    """Why an option ranks where it does."""
+def levers(config: Config, batch_size: int, ram: int, full_depth_ram: int | None) -> str | None:
+    """'last 4 blocks, micro-batch 8 x 4: 118.0 MiB (all blocks, whole batch: 663.0 MiB)'."""
+    used = []
+    if config.depth is not None:
+        used.append(f"last {config.depth} block{'s' if config.depth != 1 else ''}")
+    if config.micro_batch is not None:
+        used.append(f"micro-batch {config.micro_batch} x {batch_size // config.micro_batch}")
+    if config.checkpointing:
+        used.append("checkpointing")
+    if not used:
+        return None
+    text = f"{', '.join(used)}: {human_bytes(ram)}"
+    if full_depth_ram is not None:
+        text += f" (all blocks, whole batch, nothing recomputed: {human_bytes(full_depth_ram)})"
+    return text
+
+
+def extrapolation(e: Extrapolation) -> str:
+    return (f"accuracy extrapolated: BatchNorm statistics over {e.used} sample"
+            f"{'s' if e.used != 1 else ''} per pass, measured over {e.measured}")
+
+
+def reason(standing: Standing | None, violations: list[Violation], lever: str | None = None,
+           extrapolated: list[Extrapolation] = ()) -> str:
+    """Why an option ranks where it does (and, for one that fits, which lever made it fit and
+    how its accuracy estimate was obtained)."""
     if violations:
         return "; ".join(violation(v) for v in violations)
     if standing is None:
         return ""
+    notes = [f"fits with {lever}"] if lever else []
+    notes += [extrapolation(e) for e in extrapolated]
+    suffix = "".join(f"; {n}" for n in notes)
     if standing.kind == "chosen":
-        return "the most accurate configuration that fits"
+        return "the most accurate configuration that fits" + suffix
     points = 100 * standing.gap
     if standing.kind == "less_accurate":
-        return f"{points:.1f} points less accurate (predicted)"
+        return f"{points:.1f} points less accurate (predicted)" + suffix
     return (f"{points:.1f} points less accurate, within the surrogate's error "
-            f"(+-{100 * standing.error:.1f}): a close alternative")
+            f"(+-{100 * standing.error:.1f}): a close alternative" + suffix)
 
 
 def suggestion(s: Suggestion | None) -> str | None:
@@ -52,11 +80,22 @@ def suggestion(s: Suggestion | None) -> str | None:
         return None
     if s.kind == "frozen_weights_exceed_flash":
         flash = next(v for v in s.violations if v.constraint == "flash")
+        smaller = (f"choose a smaller model: {', '.join(s.models)}" if s.models else
+                   "no model of the zoo fits: float32 weights are a physical bound here "
+                   "(on-device training engines store int8 weights)")
         return (f"the model's frozen weights alone do not fit the flash ({violation(flash)}): "
-                "choose a smaller model")
+                f"{smaller}")
     if s.kind == "smaller_scale":
         return (f"{s.config.label} fits with --batch-size {s.batch_size} --resolution "
                 f"{s.resolution} (needs {human_bytes(s.required_ram_bytes)})")
+    if s.kind == "forward_exceeds_ram":
+        memory = next(v for v in s.violations if v.constraint == "memory")
+        then = (f"; {s.config.label} fits with --batch-size {s.batch_size} --resolution "
+                f"{s.resolution} (needs {human_bytes(s.required_ram_bytes)})"
+                if s.batch_size is not None else ": choose a smaller model or input")
+        return (f"one sample's forward pass alone needs {human_bytes(s.forward_bytes)} at this "
+                f"resolution, more than the {human_bytes(memory.limit)} of RAM: no update fits "
+                f"at it, whatever its depth, micro-batch or checkpointing{then}")
     if s.kind == "nothing_fits_ram":
         return (f"even {s.config.label} at batch 1 does not fit: choose a smaller model or a "
                 "device with more memory")

@@ -43,7 +43,7 @@ def commands(result: Recommendation, option: Option, device_arg: str) -> dict[st
     trial = ["advisor", "trial", *where, "--task", result.task, *flags(option.as_config()),
              "--epochs", str(option.epochs)]
     profile = ["advisor", "profile", *where,
-               *flags(option.cost_config(), option.cost_fields()), *scale]
+               *flags(option, option.cost_fields() + option.cost_fields("scale")), *scale]
     return {name: shlex.join(argv) for name, argv in
             (("recommend", recommend), ("trial", trial), ("profile", profile))}
 

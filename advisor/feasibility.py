@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 
+from advisor import defaults
+from advisor.config import Config
 from advisor.cost.result import StepCost
 from advisor.devices import Constraints, DeviceProfile
+from advisor.methods import METHODS
 from advisor.options import Option
 from advisor.surrogate import Estimate
-from advisor.verdicts import Violation
+from advisor.verdicts import Extrapolation, Violation
 
 BYTES_PER_PARAM = 4  # float32 training
 
@@ -40,8 +43,9 @@ def _check(constraint: str, need: float, limit: float, device_limit: float | Non
                                     set_by=set_by))
 
 
-def evaluate(estimate: Estimate, error: float, cost: StepCost, device: DeviceProfile,
-             limits: Constraints, epochs: int, samples: int) -> Option:
+def evaluate(config: Config, estimate: Estimate, error: float, cost: StepCost,
+             device: DeviceProfile, limits: Constraints, epochs: int, samples: int,
+             trial_batch_size: int = defaults.TRIAL_BATCH_SIZE) -> Option:
     """A candidate (its accuracy estimate and exact cost) judged against one device."""
     frozen = (cost.params.total - cost.params.trainable) * BYTES_PER_PARAM
     required = cost.memory.peak_bytes * device.runtime_overhead
@@ -64,12 +68,24 @@ def evaluate(estimate: Estimate, error: float, cost: StepCost, device: DevicePro
                                         limit=limits.min_accuracy, set_by="user"))
     memory = cost.memory.model_dump(exclude={"peak_bytes", "sum_of_category_maxima"})
     return Option(
-        **estimate.config.model_dump(), epochs=epochs, batch_size=cost.batch_size,
-        resolution=cost.resolution, predicted_accuracy=estimate.accuracy,
-        accuracy_error=error,
+        **config.model_copy(update={"lr": estimate.config.lr}).model_dump(), epochs=epochs,
+        batch_size=cost.batch_size, resolution=cost.resolution,
+        predicted_accuracy=estimate.accuracy, accuracy_error=error,
         best_trial_accuracy=estimate.accuracy if estimate.measured else None,
+        extrapolated=_extrapolated(config, cost.batch_size, trial_batch_size),
         peak_bytes=cost.memory.peak_bytes, memory_breakdown=memory,
         required_ram_bytes=int(required), flops_per_step=cost.flops.total,
         flops_breakdown=cost.flops.model_dump(exclude={"total"}), steps=steps,
         update_seconds=seconds, storage_bytes=cost.storage_bytes, flash_bytes=flash_need,
         params_trainable=cost.params.trainable, violations=violations, slack=slack)
+
+
+def _extrapolated(config: Config, batch_size: int, trial_batch_size: int) -> list[Extrapolation]:
+    """Where a method trains BatchNorm statistics, they are computed over each pass's samples:
+    a micro-batch (or a device batch) other than the trials' batch is another computation."""
+    if not METHODS[config.method].trains_norm_statistics:
+        return []
+    per_pass = config.micro_batch or batch_size
+    if per_pass == trial_batch_size:
+        return []
+    return [Extrapolation(what="batchnorm_batch", measured=trial_batch_size, used=per_pass)]

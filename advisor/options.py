@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, computed_field
 from advisor import explain
 from advisor.config import Config
 from advisor.devices import Constraints, DeviceProfile
-from advisor.verdicts import Standing, Suggestion, Violation
+from advisor.verdicts import Extrapolation, Standing, Suggestion, Violation
 
 
 class Option(Config):
@@ -23,6 +23,13 @@ class Option(Config):
                                                   "this configuration, else the surrogate's.")
     accuracy_error: float = Field(description="The surrogate's cross-validated MAE.")
     best_trial_accuracy: float | None = Field(None, description="If tried: best measured.")
+    extrapolated: list[Extrapolation] = Field(
+        default_factory=list, description="How the run recommended differs from the runs the "
+                                          "accuracy was measured or learned on.")
+    full_depth_ram_bytes: int | None = Field(None, description="RAM the same method, rank "
+                                                               "and targets need with no lever "
+                                                               "(all blocks, whole batch, no "
+                                                               "checkpointing).")
     peak_bytes: int
     memory_breakdown: dict[str, int]
     required_ram_bytes: int = Field(description="peak x runtime overhead, minus frozen weights "
@@ -47,7 +54,9 @@ class Option(Config):
     @computed_field
     @property
     def reason(self) -> str:
-        return explain.reason(self.standing, self.violations)
+        lever = explain.levers(self, self.batch_size, self.required_ram_bytes,
+                               self.full_depth_ram_bytes)
+        return explain.reason(self.standing, self.violations, lever, self.extrapolated)
 
     @property
     def config(self) -> Config:

@@ -15,6 +15,7 @@ from advisor.devices import Constraints, DeviceProfile, load_device
 from advisor.errors import AdvisorError
 from advisor.evidence import Evidence, study_evidence
 from advisor.feasibility import evaluate
+from advisor.levers import relieve, with_full_depth_need
 from advisor.options import Basis, Option, Recommendation
 from advisor.ranking import alternatives, rank_options, with_standings
 from advisor.space import grid
@@ -28,7 +29,7 @@ def evaluate_all(evidence: Evidence, configs: list[Config], device: DeviceProfil
     """Every candidate with its exact device-scale cost and estimated accuracy."""
     exact = costs(evidence.model, configs, batch_size, resolution, evidence.num_classes)
     estimates = evidence.estimates(configs)
-    return [evaluate(estimates[c], evidence.surrogate.cv_mae, exact[c], device, limits,
+    return [evaluate(c, estimates[c], evidence.surrogate.cv_mae, exact[c], device, limits,
                      evidence.epochs, samples) for c in configs]
 
 
@@ -45,9 +46,10 @@ def decide(evidence: Evidence, device: str | DeviceProfile = "jetson-nano",
     samples = evidence.samples if samples is None else samples
     if samples < 1:
         raise AdvisorError(f"--samples must be >= 1, got {samples}")
-    candidates = valid_configs(evidence.model, configs or grid())
-    options = evaluate_all(evidence, candidates, profile, limits, batch_size, resolution,
-                           samples)
+    candidates = valid_configs(evidence.model, configs or grid(evidence.model))
+    plain = evaluate_all(evidence, candidates, profile, limits, batch_size, resolution, samples)
+    options = with_full_depth_need(relieve(evidence, plain, profile, limits, batch_size,
+                                           resolution, samples), plain)
     ranked = with_standings(rank_options(options), evidence.surrogate.cv_mae)
     chosen = ranked[0] if ranked[0].feasible else None
     suggested = None if chosen else suggest(evidence.model, options, profile, limits,

@@ -79,7 +79,7 @@ def open_study(model: str, task: str, storage: str | None = None, name: str | No
 def objective(study_attrs: dict, trial: optuna.Trial) -> tuple[float, float]:
     from advisor.trial import check_config, run_trial
 
-    config = space.suggest(trial)
+    config = space.suggest(trial, study_attrs["model"])
     trial_config = TrialConfig(**config.model_dump(), model=study_attrs["model"],
                                task=study_attrs["task"], dataset=study_attrs["dataset"],
                                epochs=study_attrs["epochs"])
@@ -146,7 +146,8 @@ def seed_study(results: list[dict], storage: str | None = None) -> dict[str, int
     groups: dict[tuple, list[dict]] = {}
     for result in results:
         config = TrialConfig.model_validate(result["config"])
-        if config.model_dump(include=set(fixed)) != fixed or not space.in_space(config):
+        if config.model_dump(include=set(fixed)) != fixed or not space.in_space(config,
+                                                                                config.model):
             continue
         groups.setdefault((config.model, config.task, config.dataset, config.epochs),
                           []).append(result)
@@ -166,7 +167,8 @@ def seed_study(results: list[dict], storage: str | None = None) -> dict[str, int
 
 def _as_trial(result: dict) -> optuna.trial.FrozenTrial:
     """A trial result as the finished Optuna trial ``objective`` would have made of it."""
-    params, dists = space.trial_params(TrialConfig.model_validate(result["config"]))
+    config = TrialConfig.model_validate(result["config"])
+    params, dists = space.trial_params(config, config.model)
     return optuna.trial.create_trial(
         params=params, distributions=dists,
         values=[result["accuracy_after"], float(result["cost"]["memory"]["peak_bytes"])],

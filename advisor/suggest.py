@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from advisor.costcache import costs
 from advisor.devices import Constraints, DeviceProfile
-from advisor.feasibility import evaluate
+from advisor.feasibility import BYTES_PER_PARAM, evaluate, memory_limit
 from advisor.options import Option
 from advisor.surrogate import Estimate
 from advisor.verdicts import Suggestion
+
+
+def _models_within(flash: float, num_classes: int) -> list[str]:
+    """The zoo's models whose float32 weights alone fit in ``flash`` bytes."""
+    from advisor.zoo import MODELS, skeleton
+
+    return [spec.name for spec in MODELS.values()
+            if sum(p.numel() for p in skeleton(spec, num_classes).parameters())
+            * BYTES_PER_PARAM < flash]
 
 
 def _estimate(option: Option) -> Estimate:
@@ -23,22 +32,34 @@ def suggest(model: str, options: list[Option], device: DeviceProfile, limits: Co
              if v.constraint == "flash" and v.set_by == "device"]
     if device.frozen_weights_in_flash and flash:
         return Suggestion(kind="frozen_weights_exceed_flash", config=smallest_flash.config,
-                          violations=flash)
+                          violations=flash, models=_models_within(flash[0].limit, num_classes))
     lightest = min(options, key=lambda o: o.required_ram_bytes)
     if any(v.constraint == "memory" for v in lightest.violations):
         scales = [(b, resolution) for b in (batch_size // 2, batch_size // 4, 1) if b >= 1]
         scales += [(1, r) for r in (resolution * 3 // 4, resolution // 2, resolution // 4)
                    if r >= 32]
         config = lightest.config
+        fits = None
         for b, r in dict.fromkeys(scales):
             if (b, r) == (batch_size, resolution):
                 continue
             cost = costs(model, [config], b, r, num_classes)[config]
-            option = evaluate(_estimate(lightest), lightest.accuracy_error, cost, device, limits,
-                              lightest.epochs, samples)
+            option = evaluate(config, _estimate(lightest), lightest.accuracy_error, cost, device,
+                              limits, lightest.epochs, samples)
             if option.feasible:
-                return Suggestion(kind="smaller_scale", config=config, batch_size=b,
+                fits = Suggestion(kind="smaller_scale", config=config, batch_size=b,
                                   resolution=r, required_ram_bytes=option.required_ram_bytes)
-        return Suggestion(kind="nothing_fits_ram", config=config)
+                break
+        from advisor.cost.step import inference_peak
+
+        forward = inference_peak(model, resolution, num_classes) * device.runtime_overhead
+        if forward > memory_limit(device, limits):  # physical at this resolution
+            memory = [v for v in lightest.violations if v.constraint == "memory"]
+            return Suggestion(kind="forward_exceeds_ram", config=config, violations=memory,
+                              forward_bytes=int(forward),
+                              **(fits.model_dump(include={"batch_size", "resolution",
+                                                          "required_ram_bytes"})
+                                 if fits else {}))
+        return fits or Suggestion(kind="nothing_fits_ram", config=config)
     best = max(options, key=lambda o: o.predicted_accuracy)
     return Suggestion(kind="relax", config=best.config, violations=best.violations)

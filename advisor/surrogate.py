@@ -3,8 +3,10 @@
 Accuracy is the one quantity that needs real training, so it is learned from the study's
 trials and generalised to configurations nobody tried. Its error is measured, not assumed:
 cross-validated mean absolute error over the trials, reported with every prediction.
-Features are the configuration's fields (categorical ones one-hot encoded, the learning rate as
-a multiple of its method's default), so a new field of ``Config`` becomes a feature by itself.
+Features are the configuration's fields that can change the result (categorical ones one-hot
+encoded, the learning rate as a multiple of its method's default, "all blocks" as a depth
+beyond any model's), so a new field of ``Config`` becomes a feature by itself. Levers that
+never change the result (checkpointing, micro-batching) share their configuration's evidence.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from advisor.methods import METHODS
 from advisor.space import lr_scale
 
 LR_SCALES = (1 / 3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)  # where an untried candidate's lr is sought
-FIELDS = tuple(Config.model_fields)
+FIELDS = Config.result_fields()
 CATEGORICAL = [i for i, name in enumerate(FIELDS) if isinstance(getattr(Config(), name), str)]
 # Every value a categorical field can take (its Literal), so the columns do not depend on
 # which values a study happened to try.
@@ -50,14 +52,17 @@ class Estimate:
 
 
 def features(config: Config) -> list:
-    """One row: the fields in order, the learning rate as the log of its scale. A field the
-    method ignores (a rank, target layers) is absent: 0, or no category at all."""
+    """One row: the fields in order, the learning rate as the log of its scale, all blocks as
+    a depth past any model's. A field the method ignores (a rank, target layers) is absent:
+    0, or no category at all."""
     method = METHODS[config.method]
     row: list = []
     for i, name in enumerate(FIELDS):
         value = np.log(lr_scale(config)) if name == "lr" else getattr(config, name)
         if name == "targets" and not method.uses_targets:
             value = None
+        if name == "depth" and value is None and method.reaches_backbone:
+            value = defaults.MAX_DEPTH + 1
         row.append((NOT_APPLICABLE if i in CATEGORICAL else 0.0) if value is None else value)
     return row
 
@@ -83,13 +88,14 @@ class AccuracySurrogate:
             raise NotEnoughTrials(
                 f"the study has {len(results)} completed trials; the surrogate needs at least "
                 f"{defaults.MIN_TRIALS} (run 'advisor search' for more)")
-        configs = [TrialConfig.model_validate(r["config"]).as_config() for r in results]
+        configs = [TrialConfig.model_validate(r["config"]).as_config().model_copy(
+            update={"micro_batch": None, "checkpointing": False}) for r in results]
         x = np.array([features(c) for c in configs], dtype=object)
         y = np.array([r["accuracy_after"] for r in results])
         for config, accuracy in zip(configs, y, strict=True):
-            best = self.tried.get(config.cost_config())
+            best = self.tried.get(config.evidence_config())
             if best is None or accuracy > best.accuracy:
-                self.tried[config.cost_config()] = Estimate(float(accuracy), config, True)
+                self.tried[config.evidence_config()] = Estimate(float(accuracy), config, True)
         folds = KFold(n_splits=min(5, len(y)), shuffle=True, random_state=0)
         self.cv_mae = float(mean_absolute_error(y, cross_val_predict(self.model, x, y,
                                                                      cv=folds)))
@@ -100,9 +106,10 @@ class AccuracySurrogate:
     def estimate(self, candidates: list[Config]) -> dict[Config, Estimate]:
         """Per candidate: a tried one keeps its best measured accuracy and learning rate; an
         untried one gets the prediction at the learning rate the surrogate likes best (one
-        batched prediction for all of them)."""
-        untried = [c for c in candidates if c.cost_config() not in self.tried]
-        out = {c: self.tried[c.cost_config()] for c in candidates if c not in untried}
+        batched prediction for all of them). Keyed by ``evidence_config()``."""
+        candidates = list(dict.fromkeys(c.evidence_config() for c in candidates))
+        untried = [c for c in candidates if c not in self.tried]
+        out = {c: self.tried[c] for c in candidates if c in self.tried}
         if untried:
             rows = [c.model_copy(update={"lr": Config(method=c.method).lr * s})
                     for c in untried for s in LR_SCALES]

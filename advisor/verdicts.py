@@ -28,6 +28,16 @@ class Violation(BaseModel):
     set_by: Literal["device", "user"]  # the device's own limit, or the user's tighter one
 
 
+class Extrapolation(BaseModel):
+    """The accuracy estimate describes another run than the one recommended: what differs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    what: Literal["batchnorm_batch"]  # BatchNorm statistics over another batch size
+    measured: int  # in the evidence
+    used: int  # in the recommended update
+
+
 class Standing(BaseModel):
     """Where a ranked option stands relative to the recommendation."""
 
@@ -45,12 +55,18 @@ class Suggestion(BaseModel):
       device has (the frozen weights live there): a smaller model;
     - ``smaller_scale``: ``config`` fits at ``batch_size`` x ``resolution``;
     - ``nothing_fits_ram``: not even the lightest configuration at batch 1 fits the RAM;
+    - ``forward_exceeds_ram``: a forward pass of one sample alone needs more RAM than there
+      is (``need``, at ``resolution``): no update fits at this resolution; ``batch_size`` x
+      ``resolution`` names a smaller scale where the lightest configuration fits, if any;
     - ``relax``: the most accurate option breaks only the user's limits in ``violations``.
     """
 
-    kind: Literal["frozen_weights_exceed_flash", "smaller_scale", "nothing_fits_ram", "relax"]
+    kind: Literal["frozen_weights_exceed_flash", "smaller_scale", "nothing_fits_ram",
+                  "forward_exceeds_ram", "relax"]
     config: Config
     violations: list[Violation] = []
+    models: list[str] = []  # for frozen_weights_exceed_flash: zoo models whose weights fit
     batch_size: int | None = None
     resolution: int | None = None
     required_ram_bytes: int | None = None
+    forward_bytes: int | None = None  # forward_exceeds_ram: one sample's forward pass

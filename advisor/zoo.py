@@ -44,6 +44,19 @@ class ModelSpec:
     def block_count(self) -> int:
         return len(self.blocks)
 
+    def depth(self, name: str | int | None) -> int | None:
+        """A named depth on this model: all (None), half, quarter, last (1), or a number."""
+        n = self.block_count
+        named = {"all": None, "half": n // 2, "quarter": max(1, n // 4), "last": 1}
+        if name is None or isinstance(name, int):
+            return name
+        if name in named:
+            return named[name]
+        if name.isdigit():
+            return int(name)
+        raise AdvisorError(f"unknown depth '{name}'; use all, half, quarter, last or a number "
+                           "of blocks")
+
 
 def _features(n: int) -> tuple[tuple[str, ...], ...]:
     return tuple((f"features.{i}",) for i in range(n))

@@ -72,7 +72,7 @@ def tpe_results(results: dict[Config, dict], budget: int, seed: int) -> list[dic
     chosen = []
 
     def objective(trial: optuna.Trial) -> tuple[float, float]:
-        config = space.suggest(trial).cost_config()  # the grid has the default lr only
+        config = space.suggest(trial, MODEL).evidence_config()  # the grid: default lr only
         if config not in results:  # refused by the model (e.g. LoRA on depthwise convs)
             trial.set_constraint("refused", 1.0)
             return 0.0, float("inf")
@@ -110,7 +110,7 @@ def main() -> None:
     args = parser.parse_args()
     quiet_third_party()
 
-    configs = valid_configs(MODEL, space.grid())
+    configs = valid_configs(MODEL, space.grid(MODEL))
     print(f"grid: {len(configs)} configurations of {MODEL} on '{TASK}'", flush=True)
     results = run_grid(configs)
     accuracy = {c: r["accuracy_after"] for c, r in results.items()}

@@ -12,7 +12,7 @@ from advisor.cli import main
 from advisor.search import completed_results, open_study, seed_study
 
 TINY = dict(models=["mobilenetv3"], methods=["full", "head", "lora"], ranks=[2, 4],
-            tasks=["unseen"], epochs=1, cost_batch_size=2, cost_resolution=32)
+            tasks=["unseen"], depths=["all"], epochs=1, cost_batch_size=2, cost_resolution=32)
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,7 @@ def test_cli_seeds_the_study_from_a_finished_benchmark(tiny, tmp_path, capsys):
     out, _ = tiny
     storage = f"sqlite:///{tmp_path / 'cli.db'}"
     argv = ["benchmark", "--models", "mobilenetv3", "--methods", "full,head,lora", "--ranks",
-            "2,4", "--tasks", "unseen", "--epochs", "1", "--cost-batch-size", "2",
+            "2,4", "--tasks", "unseen", "--depth", "all", "--epochs", "1", "--cost-batch-size", "2",
             "--cost-resolution", "32", "--out", str(out), "--seed-study", "--storage", storage,
             "--json"]
     assert main(argv) == 0
@@ -119,3 +119,30 @@ def test_bad_plan_is_one_line_and_exit_2(argv, tmp_path, capsys):
     assert main(["benchmark", "--out", str(tmp_path), *argv]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("advisor: error:") and "\n" not in err
+
+
+def test_the_depth_dimension_is_measured_plotted_and_judged(tmp_path):
+    """Two families, two depths: every run at both depths, the depth plots, and a verdict on
+    whether limiting the depth recovers PEFT's memory saving on the depthwise CNN."""
+    plan = BenchmarkPlan(models=["mobilenetv3", "resnet18"], methods=["full", "lora"],
+                         ranks=[2], tasks=["unseen"], depths=["all", "last"], epochs=1,
+                         cost_batch_size=4, cost_resolution=64)
+    report = benchmark(plan, tmp_path)
+    table = json.loads((tmp_path / "runs.json").read_text())
+    assert report.runs == 8 and report.failed == 0
+    assert {(r["model"], r["depth_name"]) for r in table} == {
+        (m, d) for m in ("mobilenet_v3_small", "resnet18") for d in ("all", "last")}
+    last = {(r["model"], r["method"]): r for r in table if r["depth_name"] == "last"}
+    for model in ("mobilenet_v3_small", "resnet18"):
+        assert last[(model, "full")]["peak_vs_full"] < 1.0
+        assert last[(model, "lora")]["peak_vs_full"] < 0.5
+        assert last[(model, "lora")]["flops_vs_full"] < 1.0
+    # a depthwise-separable CNN's memory is its activations: it gains more from depth
+    assert last[("mobilenet_v3_small", "full")]["peak_vs_full"] < \
+        last[("resnet18", "full")]["peak_vs_full"]
+    for name in ("depth_vs_full.png", "accuracy_vs_depth.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    depth = report.claims[2]
+    assert depth.verdict in ("agrees", "partly agrees", "disagrees")
+    assert set(depth.numbers["per_model"]["mobilenet_v3_small"]["saving"]) == {"all", "last"}
+    assert "How far back the update reaches" in (tmp_path / "report.md").read_text()

@@ -6,7 +6,7 @@ from advisor.benchmark.findings import flops_claim, memory_claim
 
 
 def _row(model, family, method, peak, flops, counted=None, rank=4):
-    return {"model": model, "family": family, "method": method, "rank": rank,
+    return {"model": model, "family": family, "method": method, "rank": rank, "depth": None,
             "targets": "no-depthwise", "peak_vs_full": peak, "sum_of_category_maxima_vs_full": peak,
             "flops_vs_full": flops, "flops_torch_counter_vs_full": counted, "status": "ok"}
 

@@ -82,27 +82,47 @@ def test_impossible_constraint_names_the_closest_option(study):
     assert "min-accuracy" in result.suggestion
 
 
-def test_memory_cap_suggests_a_smaller_batch(study):
+def test_a_memory_cap_is_met_by_micro_batching(study):
     """A cap between what the lightest candidate needs at batch 32 and at batch 16: nothing
-    fits at the device's batch 32, and the suggestion is batch 16, where it does fit."""
+    fits at the device's batch as it is; gradient accumulation keeps the batch and fits, and
+    the answer says which lever made it fit."""
     at_32 = min(o.required_ram_bytes for o in _recommend(study, "jetson-nano").ranked)
     at_16 = min(o.required_ram_bytes
                 for o in _recommend(study, "jetson-nano", batch_size=16).ranked)
     assert at_16 < at_32
     cap = Constraints(max_memory=(at_16 + at_32) // 2)
-    result = _recommend(study, "jetson-nano", constraints=cap)
+    chosen = _recommend(study, "jetson-nano", constraints=cap).recommendation
+    assert chosen is not None and chosen.required_ram_bytes <= cap.max_memory
+    assert chosen.batch_size == 32 and chosen.micro_batch is not None
+    assert f"micro-batch {chosen.micro_batch} x {32 // chosen.micro_batch}" in chosen.reason
+    assert chosen.full_depth_ram_bytes > cap.max_memory
+
+
+def test_where_one_forward_pass_does_not_fit_the_bound_is_named(study, tmp_path):
+    """A board whose RAM holds one sample's forward pass at 32 px but not at 64 px: no lever
+    can help at 64 px; the answer names that bound and the resolution that fits."""
+    from advisor.cost.step import inference_peak
+
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY)
+    need_32 = min(o.required_ram_bytes for o in _recommend(study, str(path), resolution=32).ranked)
+    ram = int(need_32 * 1.02)  # the lightest update fits at 32 px...
+    assert ram < inference_peak("mobilenet_v3_small", 64, 5)  # ...one forward at 64 px not
+    path.write_text(TINY.replace('"1 MiB"', f'"{ram} B"'))
+    result = _recommend(study, str(path))
     assert result.recommendation is None
-    assert (result.suggested.kind, result.suggested.batch_size) == ("smaller_scale", 16)
-    assert "--batch-size 16 --resolution 224" in result.suggestion
-    smaller = _recommend(study, "jetson-nano", constraints=cap, batch_size=16).recommendation
-    assert smaller is not None and smaller.required_ram_bytes <= cap.max_memory
-    assert smaller.config == result.suggested.config
+    s = result.suggested
+    assert s.kind == "forward_exceeds_ram" and s.forward_bytes > ram
+    assert "one sample's forward pass alone needs" in result.suggestion
+    assert (s.batch_size, s.resolution) in ((1, 48), (1, 32))  # where the lightest fits
+    smaller = _recommend(study, str(path), batch_size=s.batch_size, resolution=s.resolution)
+    assert smaller.recommendation is not None
 
 
 def test_cli_json_contract_and_exit_codes(study, capsys, monkeypatch):
     import advisor.recommend as r
 
-    monkeypatch.setattr(r, "grid", lambda: CONFIGS)
+    monkeypatch.setattr(r, "grid", lambda model: CONFIGS)
     common = ["--model", "mobilenetv3", "--storage", study, "--study",
               "mobilenet_v3_small:unseen:digits:e1"]
     code = main(["recommend", "--device", "raspberry-pi-4-2gb", *common, "--json"])

@@ -73,16 +73,20 @@ async def test_a_constraint_re_ranks_and_names_the_binding_limit(make_app):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         before = app.result.recommendation
-        app.query_one("#max_memory").value = "300MiB"
+        app.query_one("#max_memory").value = "300MiB"  # met with a lever, said so
         await settle(pilot)
         after = app.result.recommendation
         assert after is not None and after.required_ram_bytes <= 300 * 2**20
-        assert after.label != before.label
+        assert after.micro_batch or after.checkpointing
+        assert before.required_ram_bytes > 300 * 2**20 and "fits with" in after.reason
+        app.query_one("#max_memory").value = ""
+        app.query_one("#max_flash").value = "1MB"  # no lever shrinks what must be written
+        await settle(pilot)
         heavy = next(o for o in app.result.ranked if o.label == before.label)
-        assert not heavy.feasible
+        assert not heavy.feasible and app.result.recommendation.label != before.label
         table = app.query_one("#options")
         row = app.result.ranked.index(heavy)
-        assert str(table.get_row_at(row)[-1]) == "✗ RAM"
+        assert str(table.get_row_at(row)[-1]) == "✗ flash"
 
 
 async def test_an_invalid_constraint_shows_one_line_and_keeps_the_last_answer(make_app):

@@ -10,7 +10,7 @@ from statistics import median
 
 from pydantic import BaseModel
 
-from advisor.benchmark.table import row_label
+from advisor.benchmark.table import full_depth, row_label
 
 PEFT = ("lora", "dora", "galore")  # the paper's PEFT methods
 ADAPTERS = ("lora", "dora")  # adapter-based: the FLOP claim
@@ -25,21 +25,21 @@ class Claim(BaseModel):
     numbers: dict
 
 
-def _pct(x: float) -> str:
+def pct(x: float) -> str:
     return f"{round(x, 2) + 0.0:.0%}"  # + 0.0: no "-0%"
 
 
-def _cost_rows(table: list[dict], methods: tuple[str, ...]) -> list[dict]:
+def cost_rows(table: list[dict], methods: tuple[str, ...]) -> list[dict]:
     """One row per (model, configuration): cost does not depend on the task."""
     seen: dict[tuple, dict] = {}
     for r in table:
         if r["method"] in methods and r["peak_vs_full"] is not None:
-            seen.setdefault((r["model"], r["method"], r["rank"], r["targets"]), r)
+            seen.setdefault((r["model"], r["method"], r["rank"], r["targets"], r["depth"]), r)
     return list(seen.values())
 
 
 def memory_claim(table: list[dict]) -> Claim:
-    rows = _cost_rows(table, PEFT)
+    rows = cost_rows(full_depth(table), PEFT)
     by_family: dict[str, dict] = {}
     for family in ("depthwise-separable", "standard"):
         fam = [r for r in rows if r["family"] == family]
@@ -61,12 +61,12 @@ def memory_claim(table: list[dict]) -> Claim:
                          "(mobilenet_v3_small) to compare")
     dw, std = by_family["depthwise-separable"], by_family["standard"]
     ours = (f"median peak-memory saving of LoRA/DoRA/GaLore vs full fine-tuning (true peak): "
-            f"{_pct(dw['median_saving'])} on depthwise-separable CNNs "
-            f"({', '.join(dw['models'])}), {_pct(std['median_saving'])} on standard CNNs "
+            f"{pct(dw['median_saving'])} on depthwise-separable CNNs "
+            f"({', '.join(dw['models'])}), {pct(std['median_saving'])} on standard CNNs "
             f"({', '.join(std['models'])}); best single configuration "
-            f"{_pct(dw['best_saving'])} vs {_pct(std['best_saving'])}. Counted the paper's way "
-            f"(sum of each category's own maximum): {_pct(dw['median_saving_sum_of_maxima'])} "
-            f"vs {_pct(std['median_saving_sum_of_maxima'])}.")
+            f"{pct(dw['best_saving'])} vs {pct(std['best_saving'])}. Counted the paper's way "
+            f"(sum of each category's own maximum): {pct(dw['median_saving_sum_of_maxima'])} "
+            f"vs {pct(std['median_saving_sum_of_maxima'])}.")
     if dw["median_saving"] <= 0.5 * std["median_saving"]:
         verdict = "agrees"
     elif dw["median_saving"] < std["median_saving"]:
@@ -85,7 +85,7 @@ def memory_claim(table: list[dict]) -> Claim:
 
 
 def flops_claim(table: list[dict]) -> Claim:
-    rows = _cost_rows(table, ADAPTERS)
+    rows = cost_rows(full_depth(table), ADAPTERS)
     per_model: dict[str, dict] = {}
     for r in rows:
         exact = 1 - r["flops_vs_full"]
@@ -104,8 +104,8 @@ def flops_claim(table: list[dict]) -> Claim:
     best = per_model[best_model]
     counted = [v["torch_counter"] for v in per_model.values() if v["torch_counter"] is not None]
     best_counted = max(counted) if counted else None
-    listing = "; ".join(f"{m}: {_pct(v['best'])} ({v['config']})" +
-                        (f", {_pct(v['torch_counter'])} by torch's counter"
+    listing = "; ".join(f"{m}: {pct(v['best'])} ({v['config']})" +
+                        (f", {pct(v['torch_counter'])} by torch's counter"
                          if v["torch_counter"] is not None else "")
                         for m, v in per_model.items())
     ours = (f"largest FLOP reduction per training step of an adapter method vs full "
@@ -124,8 +124,8 @@ def flops_claim(table: list[dict]) -> Claim:
            "depthwise layer's backward by its channel count; full fine-tuning of a "
            "depthwise-separable CNN is inflated by that, an adapter method that freezes the "
            "depthwise layers is not, and the apparent reduction grows "
-           f"(best here: {_pct(best_counted) if best_counted is not None else 'n/a'} by "
-           f"torch's counter vs {_pct(best['best'])} exact).")
+           f"(best here: {pct(best_counted) if best_counted is not None else 'n/a'} by "
+           f"torch's counter vs {pct(best['best'])} exact).")
     return Claim(claim=claim, verdict=verdict, ours=ours, why=why,
                  numbers={"per_model": per_model, "best_exact": best["best"],
                           "best_torch_counter": best_counted})
@@ -140,17 +140,17 @@ def accuracy_findings(table: list[dict]) -> list[str]:
         if not cell:
             continue
         best = max(cell, key=lambda r: r["accuracy_after"])
-        lines += ["", f"**{task}**: best run {best['model']} {row_label(best)} at "
+        lines += ["", f"**{task}**: best run {best['model']} {row_label(best, True)} at "
                       f"{best['accuracy_after']:.1%} (before the update "
                       f"{best['accuracy_before']:.1%}).", ""]
         for model in dict.fromkeys(r["model"] for r in cell):
             runs = [r for r in cell if r["model"] == model]
-            full = next((r for r in runs if r["method"] == "full"), None)
+            full = next((r for r in full_depth(runs) if r["method"] == "full"), None)
             peft = [r for r in runs if r["method"] in PEFT]
             if full and peft:
                 top = max(peft, key=lambda r: r["accuracy_after"])
                 lines.append(f"- {model}: full fine-tuning {full['accuracy_after']:.1%}; best "
-                             f"PEFT {row_label(top)} {top['accuracy_after']:.1%} "
+                             f"PEFT {row_label(top, True)} {top['accuracy_after']:.1%} "
                              f"({top['accuracy_after'] - full['accuracy_after']:+.1%}) at "
                              f"{top['peak_vs_full']:.2f}x the memory and "
                              f"{top['flops_vs_full']:.2f}x the FLOPs.")

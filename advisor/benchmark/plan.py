@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from advisor import defaults
+from advisor import defaults, space
 from advisor.config import Config, TargetPolicy, TrialConfig
 from advisor.defaults import BatchSize, Epochs, Resolution
 from advisor.errors import AdvisorError, known
@@ -29,6 +29,9 @@ class BenchmarkPlan(BaseModel):
     methods: list[str] = Field(list(METHODS), min_length=1)
     ranks: list[int] = Field(list(defaults.RANKS), min_length=1)
     tasks: list[str] = Field(list(defaults.TASKS), min_length=1)
+    depths: list[str] = Field(list(space.DEPTHS), min_length=1,
+                              description="update depths: all, half, quarter, last or a "
+                                          "number of blocks")
     targets: TargetPolicy = Field(defaults.TARGETS,
                                   description="layers adapted by lora/dora/galore")
     epochs: Epochs = Field(defaults.EPOCHS, description="fine-tuning epochs per run")
@@ -54,6 +57,15 @@ class BenchmarkPlan(BaseModel):
     def _tasks(cls, value: list[str]) -> list[str]:
         return _known(value, list(defaults.TASKS), "task")
 
+    @field_validator("depths")
+    @classmethod
+    def _depths(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name not in space.DEPTHS and not name.isdigit():
+                raise AdvisorError(f"unknown depth '{name}'; use {', '.join(space.DEPTHS)} or "
+                                   "a number of blocks")
+        return list(dict.fromkeys(value))
+
     @field_validator("ranks")
     @classmethod
     def _ranks(cls, value: list[int]) -> list[int]:
@@ -61,13 +73,27 @@ class BenchmarkPlan(BaseModel):
             raise AdvisorError("ranks must be >= 1")
         return sorted(set(value))
 
-    def configs(self) -> list[Config]:
-        """Rank-free methods once each; rank methods at every rank."""
+    def depth_names(self, model: str) -> dict[int | None, str]:
+        """This plan's depths on ``model`` by the name the plan gives them (the first name of
+        each distinct depth: on a 5-block ResNet 'quarter' and 'last' are one block)."""
+        spec = resolve_model(model)
+        names: dict[int | None, str] = {}
+        for name in self.depths:
+            depth = spec.depth(name)
+            if depth is not None and depth >= spec.block_count:
+                depth = None
+            names.setdefault(depth, name)
+        return names
+
+    def configs(self, model: str) -> list[Config]:
+        """Rank-free methods once per depth; rank methods at every rank and depth; a method
+        that only trains the head once."""
         out: list[Config] = []
         for name in self.methods:
             ranks = self.ranks if METHODS[name].uses_rank else [None]
-            out.extend(dict.fromkeys(Config(method=name, rank=r, targets=self.targets)
-                                     for r in ranks))
+            depths = self.depth_names(model) if METHODS[name].reaches_backbone else [None]
+            out.extend(dict.fromkeys(Config(method=name, rank=r, targets=self.targets, depth=d)
+                                     for d in depths for r in ranks))
         return out
 
     def runs(self) -> list[TrialConfig]:
@@ -75,9 +101,9 @@ class BenchmarkPlan(BaseModel):
         return [TrialConfig(**c.model_dump(), model=m, task=t, epochs=self.epochs,
                             resolution=self.trial_resolution, dataset=self.dataset,
                             seed=self.seed)
-                for m in self.models for t in self.tasks for c in self.configs()]
+                for m in self.models for t in self.tasks for c in self.configs(m)]
 
 
 QUICK = BenchmarkPlan(models=["mobilenet_v3_small", "resnet18"], ranks=[2, 8], tasks=["unseen"],
-                      epochs=2)
-"""Both architecture families, every method, two ranks: a few minutes on 2 cores."""
+                      depths=["all", "quarter"], epochs=2)
+"""Both architecture families, every method, two ranks, two depths: minutes on 2 cores."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from advisor.benchmark.table import row_label
+from advisor.benchmark.table import full_depth, row_label
 from advisor.methods import METHODS
 from advisor.pareto import pareto_front
 
@@ -25,6 +25,7 @@ def _ok(table: list[dict]) -> list[dict]:
 
 def accuracy_vs_rank(table: list[dict], path: Path) -> Path:
     """Rows: tasks; columns: models. Rank methods as lines over rank, the rest as levels."""
+    table = full_depth(table)
     ok = _ok(table)
     models = list(dict.fromkeys(r["model"] for r in table))
     tasks = list(dict.fromkeys(r["task"] for r in table))
@@ -65,7 +66,7 @@ def cost_vs_full(table: list[dict], path: Path) -> Path:
     """Peak memory and FLOPs per step relative to full fine-tuning, standard vs
     depthwise-separable side by side (device scale; one bar per model)."""
     costs: dict[tuple[str, str], dict] = {}
-    for r in table:
+    for r in full_depth(table):
         if r["peak_vs_full"] is not None and r["method"] != "full":
             costs.setdefault((r["model"], row_label(r)), r)
     labels = list(dict.fromkeys(label for _, label in costs))
@@ -125,7 +126,7 @@ def accuracy_vs_memory(table: list[dict], path: Path) -> Path:
                 if last and abs(x - last[0]) < 0.12 and abs(y - last[1]) < 0.06:
                     continue
                 last = (x, y)
-                ax.annotate(f"{r['model']}\n{row_label(r)}", (r["peak_bytes"] / MiB, y),
+                ax.annotate(f"{r['model']}\n{row_label(r, True)}", (r["peak_bytes"] / MiB, y),
                             fontsize=6, xytext=(3, -9), textcoords="offset points")
         ax.set_xscale("log")
         ax.set_xlabel("peak training memory, MiB (device scale)")
@@ -143,7 +144,13 @@ def accuracy_vs_memory(table: list[dict], path: Path) -> Path:
 
 
 def write_plots(table: list[dict], out: Path) -> list[Path]:
-    return [accuracy_vs_rank(table, out / "accuracy_vs_rank.png"),
-            cost_vs_full(table, out / "cost_vs_full.png"),
-            accuracy_vs_memory(table, out / "accuracy_vs_memory.png")]
+    from advisor.benchmark.depth import accuracy_vs_depth, depth_vs_full
+
+    plots = [accuracy_vs_rank(table, out / "accuracy_vs_rank.png"),
+             cost_vs_full(table, out / "cost_vs_full.png"),
+             accuracy_vs_memory(table, out / "accuracy_vs_memory.png")]
+    if len({r["depth_name"] for r in table}) > 1:
+        plots += [depth_vs_full(table, out / "depth_vs_full.png"),
+                  accuracy_vs_depth(table, out / "accuracy_vs_depth.png")]
+    return plots
 

@@ -84,16 +84,17 @@ def _device_scale_costs(plan: BenchmarkPlan, out: Path) -> tuple[dict, dict]:
     if len(num_classes) != 1:
         raise AdvisorError("tasks with different class counts cannot share one cost table")
     classes = num_classes.pop()
-    configs = list(dict.fromkeys([Config(method="full"), *plan.configs()]))
     reports: dict[str, dict] = {}
     path = out / f"torch-counter-flops-b{plan.cost_batch_size}-px{plan.cost_resolution}.json"
     counted: dict[str, int] = json.loads(path.read_text()) if path.exists() else {}
+    configs = {m: list(dict.fromkeys([Config(method="full"), *plan.configs(m)]))
+               for m in plan.models}
     for model in plan.models:
-        valid = valid_configs(model, configs)
+        valid = valid_configs(model, configs[model])
         for config, report in costs(model, valid, plan.cost_batch_size, plan.cost_resolution,
                                     classes).items():
             reports[cost_key(model, config)] = report.model_dump(mode="json")
-    missing = [(m, c) for m in plan.models for c in configs
+    missing = [(m, c) for m in plan.models for c in configs[m]
                if cost_key(m, c) in reports and cost_key(m, c) not in counted]
     if missing:
         from advisor.cost.paper_counter import torch_counted_flops

@@ -11,7 +11,8 @@ from advisor.config import Config
 from advisor.zoo import resolve_model
 
 COLUMNS = [
-    "model", "family", "task", "method", "rank", "targets", "status", "error",
+    "model", "family", "task", "method", "rank", "targets", "depth", "depth_name", "status",
+    "error",
     "accuracy_before", "accuracy_after", "accuracy_gain", "source_accuracy",
     "params_total", "params_trainable", "trainable_fraction", "steps", "train_seconds",
     "wall_seconds",
@@ -25,9 +26,16 @@ COLUMNS = [
 ]
 
 
-def row_label(row: dict) -> str:
-    """'lora r8' or 'head': a row's configuration in plots and findings."""
-    return row["method"] if row["rank"] is None else f"{row['method']} r{row['rank']}"
+def row_label(row: dict, depth: bool = False) -> str:
+    """'lora r8' or 'head' (with ``depth``: 'lora r8 @quarter'): a row's configuration in
+    plots and findings."""
+    label = row["method"] if row["rank"] is None else f"{row['method']} r{row['rank']}"
+    return f"{label} @{row['depth_name']}" if depth and row["depth"] is not None else label
+
+
+def full_depth(table: list[dict]) -> list[dict]:
+    """The rows that update every block: what the paper compares."""
+    return [r for r in table if r["depth"] is None]
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -51,6 +59,8 @@ def rows(m: Measurements) -> list[dict]:
         row = {
             "model": run.model, "family": resolve_model(run.model).family, "task": run.task,
             "method": run.method, "rank": run.rank, "targets": run.targets,
+            "depth": run.depth, "depth_name": m.plan.depth_names(run.model).get(run.depth, "all")
+            if run.depth is not None else "all",
             "status": record.status, "error": record.error,
             "accuracy_before": before, "accuracy_after": after,
             "accuracy_gain": after - before if after is not None else None,

@@ -205,3 +205,20 @@ def _profile(model: str, config: Config, micro_batch: int, parts: int, resolutio
         storage_bytes=safetensors_bytes(state), mode="fake" if fake else "real",
         seconds=time.perf_counter() - started,
         uncounted_ops=sorted(set(warm.unknown_ops) | set(counter.unknown_ops))), tracker.timeline
+
+
+def inference_peak(model: str, resolution: int, num_classes: int = defaults.NUM_CLASSES) -> int:
+    """Peak bytes of the tensors a forward pass of one sample creates (weights excluded): no
+    update of this model at this resolution can keep less in RAM, whatever its depth,
+    micro-batch or checkpointing, since it must at least run that forward pass."""
+    spec = resolve_model(model)
+    with torch.device("meta"):
+        net = build_model(spec, num_classes).eval()
+    with FakeTensorMode(allow_non_fake_inputs=True):
+        net = net.to_empty(device="cpu")
+        tracker = MemoryTracker()
+        with tracker, torch.no_grad():
+            tracker.track_all(net.parameters(), "params")  # so views of them are not new
+            tracker.track_all(net.buffers(), "buffers")
+            net(torch.randn(1, 3, resolution, resolution))
+    return tracker.category_max["temp"]
