@@ -10,51 +10,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import typing
 from collections.abc import Callable
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from advisor import defaults
+from advisor.cli_fields import Parser, add_fields, build
 from advisor.errors import AdvisorError, validation_message
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not usage + message
-        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
-        raise SystemExit(2)
-
-
-def add_fields(p: argparse.ArgumentParser, model: type[BaseModel],
-               fields: typing.Iterable[str] | None = None) -> None:
-    """A flag per field: ``--batch-size`` for ``batch_size``, Literal values as choices, ints
-    and floats parsed as such, the description and default as help. The model validates."""
-    for name in fields or model.model_fields:
-        info = model.model_fields[name]
-        flag = "--" + name.replace("_", "-")
-        shown = info.default not in (None, False) and "(default" not in (info.description or "")
-        text = f"{info.description or name}" + (f" (default {info.default})" if shown else "")
-        if info.annotation is bool:
-            p.add_argument(flag, action="store_true", default=None, help=text)
-            continue
-        extra = info.json_schema_extra or {}
-        if "metavar" in extra:  # a value of its own syntax (e.g. 'all' or a number)
-            p.add_argument(flag, metavar=extra["metavar"], help=text)
-            continue
-        kinds = (info.annotation, *typing.get_args(info.annotation))
-        options = [a for t in kinds if typing.get_origin(t) is typing.Literal
-                   for a in typing.get_args(t)]
-        number = next((t for t in kinds if t in (int, float)), None)
-        p.add_argument(flag, choices=options or None, type=number, help=text)
-
-
-def build(model: type[BaseModel], args: argparse.Namespace, what: str):
-    """The model from the flags that were given; one line if invalid."""
-    given = {f: getattr(args, f) for f in model.model_fields if getattr(args, f, None) is not None}
-    try:
-        return model(**given)
-    except ValidationError as exc:
-        raise AdvisorError(validation_message(what, exc)) from None
 
 
 def _cmd_devices(args: argparse.Namespace) -> int:
@@ -87,10 +49,16 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 def _cmd_trial(args: argparse.Namespace) -> int:
     from advisor.config import TrialConfig
+    from advisor.host_memory import check_real_step
     from advisor.render import emit_json, print_trial
     from advisor.trial import run_trial
 
-    result = run_trial(build(TrialConfig, args, "trial"))
+    shift_only = args.corruption is not None or args.severity is not None
+    if (args.task or defaults.TASK) != "shift" and shift_only:
+        raise AdvisorError("--corruption and --severity apply to --task shift only")
+    config = build(TrialConfig, args, "trial")
+    check_real_step(config.model, config, config.batch_size, config.resolution, "this trial")
+    result = run_trial(config)
     if args.json:
         emit_json(result)
     else:
@@ -101,6 +69,7 @@ def _cmd_trial(args: argparse.Namespace) -> int:
 def _cmd_profile(args: argparse.Namespace) -> int:
     from advisor.config import Config, check_scale
     from advisor.cost import profile_config
+    from advisor.host_memory import check_real_step
     from advisor.render import emit_json, print_step_cost
     from advisor.trial import check_config
 
@@ -109,6 +78,9 @@ def _cmd_profile(args: argparse.Namespace) -> int:
         raise AdvisorError(f"--num-classes must be >= 2, got {args.num_classes}")
     config = build(Config, args, "profile")
     check_config(args.model, config)  # the method accepts the configuration on this model
+    if args.real:
+        check_real_step(args.model, config, args.batch_size, args.resolution, "this step",
+                         args.num_classes)
     cost = profile_config(args.model, config, args.batch_size, args.resolution,
                           args.num_classes, fake=not args.real)
     if args.json:
@@ -172,11 +144,17 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     return 0
 
 
+def _has_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def _cmd_tui(args: argparse.Namespace) -> int:
     from advisor.devices import load_device
     from advisor.tui import run_tui
     from advisor.zoo import resolve_model
 
+    if not _has_terminal():
+        raise AdvisorError("advisor tui needs a terminal; for scripts use advisor recommend")
     device = load_device(args.device)  # bad input: one line before the screen opens
     resolve_model(args.model)
     run_tui(device=device, model=args.model, task=args.task, storage=args.storage,
@@ -190,6 +168,10 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     from advisor.render import emit_json, print_recommendation
 
     device = load_device(args.device)
+    if args.export:
+        from advisor.export import check_targets
+
+        check_targets(args.export, device)  # before the work, not after it
     result = recommend(device, args.model, args.task, build(Constraints, args, "constraints"),
                        args.batch_size, args.resolution, args.samples, args.storage, args.study)
     if args.export and result.recommendation is not None:
@@ -210,9 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     from advisor.config import Config, TrialConfig
     from advisor.devices import Constraints
 
-    parser = _Parser(prog="advisor", description=(
+    parser = Parser(prog="advisor", description=(
         "Which parameter-efficient fine-tuning method fits your edge device?"))
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     def command(name: str, handler: Callable[[argparse.Namespace], int], help: str,
                 reports: bool = True):
@@ -309,12 +291,18 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     quiet_third_party()
     try:
+        empty = [k for k, v in vars(args).items() if v == "" and k != "argv"]
+        if empty:  # an empty value is a value (a typo, an unset shell variable), not unset
+            raise AdvisorError(f"--{empty[0].replace('_', '-')} must not be empty")
         return args.handler(args)
     except AdvisorError as exc:
         sys.stderr.write(f"advisor: error: {exc}\n")
         return exc.exit_code
     except KeyboardInterrupt:
-        sys.stderr.write("advisor: interrupted\n")
+        resume = {"search": "; finished trials are kept: run the same command to go on",
+                  "benchmark": "; finished runs are kept: run the same command to go on",
+                  "recommend": "; finished trials are kept: run the same command to go on"}
+        sys.stderr.write(f"advisor: interrupted{resume.get(args.command, '')}\n")
         return 130
 
 

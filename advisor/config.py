@@ -167,7 +167,7 @@ class TrialConfig(Config):
     epochs: Epochs = Field(defaults.EPOCHS, description="fine-tuning epochs")
     batch_size: BatchSize = Field(defaults.TRIAL_BATCH_SIZE, description="batch size")
     resolution: Resolution = Field(defaults.TRIAL_RESOLUTION, description="input size in px")
-    seed: int = Field(defaults.SEED, description="seed of the fine-tune")
+    seed: int = Field(defaults.SEED, ge=0, le=2**32 - 1, description="seed of the fine-tune")
     weights: str = Field(defaults.WEIGHTS,
                          description="builtin, imagenet, or a state-dict file")
     dataset: str = Field(defaults.DATASET,

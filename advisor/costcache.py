@@ -18,7 +18,7 @@ from advisor.cost.result import StepCost
 from advisor.cost.scaling import BatchScaledCost
 from advisor.paths import cache_dir
 
-VERSION = 4  # bump when the profiler's results or the keys change
+VERSION = 5  # bump when the profiler's results or the keys change
 
 
 def _path() -> Path:
@@ -33,8 +33,9 @@ def _key(model: str, config: Config, resolution: int, num_classes: int, passes: 
 
 def _load() -> dict:
     try:
-        return json.loads(_path().read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
+        data = json.loads(_path().read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):  # absent or damaged: rebuilt as configurations are profiled
         return {}
 
 

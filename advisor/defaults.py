@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, BeforeValidator, ByteSize, Field
 
 # -- what is being updated -----------------------------------------------------------------
 MODEL = "mobilenet_v3_small"
@@ -52,3 +52,19 @@ Resolution = Annotated[int, Field(ge=MIN_RESOLUTION, le=MAX_RESOLUTION,
                                   description="input size in px")]
 BatchSize = Annotated[int, Field(ge=MIN_BATCH_SIZE, le=MAX_BATCH_SIZE)]
 Epochs = Annotated[int, Field(ge=1, le=MAX_EPOCHS)]
+
+
+def _not_a_bool(value: object) -> object:
+    if isinstance(value, bool):  # pydantic would read `ram = true` as 1 byte
+        raise ValueError("a size such as '512 MiB', not true/false")
+    return value
+
+
+def _positive_bytes(value: ByteSize) -> ByteSize:
+    if value <= 0:  # 0 is a value, and no memory is not a limit anything meets
+        raise ValueError("must be more than 0 bytes (a bare number counts bytes: give a "
+                         "unit, e.g. '512 MiB')")
+    return value
+
+
+Bytes = Annotated[ByteSize, BeforeValidator(_not_a_bool), AfterValidator(_positive_bytes)]

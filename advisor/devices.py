@@ -11,6 +11,7 @@ accepted.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from functools import cache
 from importlib import resources
@@ -20,7 +21,6 @@ from typing import Literal
 from pydantic import (
     AliasChoices,
     BaseModel,
-    ByteSize,
     ConfigDict,
     Field,
     PositiveFloat,
@@ -29,8 +29,10 @@ from pydantic import (
 )
 
 from advisor import defaults
-from advisor.defaults import BatchSize, Resolution
+from advisor.defaults import BatchSize, Bytes, Resolution
 from advisor.errors import AdvisorError, validation_message
+from advisor.runtime import DEFAULT_RUNTIME, RUNTIMES, Runtime, RuntimeMemory
+from advisor.userfiles import read_text
 
 GIGA = 1e9
 
@@ -65,11 +67,11 @@ class DeviceProfile(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
     kind: Literal["gpu-soc", "sbc", "mcu"]
-    ram: ByteSize = Field(description="Total RAM (or SRAM on a microcontroller).")
-    usable_ram: ByteSize = Field(
+    ram: Bytes = Field(description="Total RAM (or SRAM on a microcontroller).")
+    usable_ram: Bytes = Field(
         description="What a training process can really use after OS, runtime, CUDA context."
     )
-    flash: ByteSize = Field(validation_alias=AliasChoices("flash", "storage"),
+    flash: Bytes = Field(validation_alias=AliasChoices("flash", "storage"),
                             description="Flash / disk the update must be written to (a file "
                                         "may still call it 'storage').")
     memory_bandwidth_gbps: PositiveFloat | None = Field(default=None, description="GB/s.")
@@ -81,10 +83,14 @@ class DeviceProfile(BaseModel):
     frozen_weights_in_flash: bool = Field(
         default=False, description="Frozen weights are read from flash, not held in RAM "
                                    "(microcontrollers, as in MCUNetV3's Tiny Training Engine).")
-    runtime_overhead: float = Field(
-        default=1.25, ge=1.0, le=3.0,
-        description="RAM needed per byte of live tensor peak: allocator slack and runtime "
-                    "scratch (benchmarks/memory_vs_reality.py measures it for PyTorch on CPU).")
+    runtime: Runtime | None = Field(
+        default=None, description="What runs the update: pytorch-cpu, pytorch-cuda or "
+                                  "bare-metal (default: by kind), which decides the RAM a "
+                                  "process needs beyond its live tensors (runtime.py).")
+    runtime_overhead: float | None = Field(
+        default=None, ge=1.0, le=3.0,
+        description="Overrides the runtime's measured model with a plain factor: RAM needed "
+                    "per byte of live tensor peak.")
     sources: list[str] = Field(min_length=1, description="URLs or citations for the figures.")
     notes: str = ""
 
@@ -92,12 +98,17 @@ class DeviceProfile(BaseModel):
     def _usable_within_total(self) -> DeviceProfile:
         if self.usable_ram > self.ram:
             raise ValueError("usable_ram cannot exceed ram")
-        if self.usable_ram <= 0 or self.flash <= 0:
-            raise ValueError("usable_ram and flash must be positive")
         return self
 
     def training_flops_per_second(self) -> float:
         return self.compute.training_gflops * GIGA
+
+    def memory(self) -> RuntimeMemory:
+        """How much RAM an update with a given live-tensor peak needs on this device."""
+        if self.runtime_overhead is not None:
+            return RuntimeMemory(factor=self.runtime_overhead,
+                                 basis="this profile's runtime_overhead")
+        return RUNTIMES[self.runtime or DEFAULT_RUNTIME[self.kind]]
 
 
 class Constraints(BaseModel):
@@ -105,12 +116,12 @@ class Constraints(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    max_memory: ByteSize | None = Field(
+    max_memory: Bytes | None = Field(
         default=None, description="RAM the update may use, e.g. 1.5GiB (default: the device's "
                                   "usable RAM)")
-    max_update_time: PositiveFloat | None = Field(default=None,
+    max_update_time: PositiveFloat | None = Field(default=None, allow_inf_nan=False,
                                                   description="seconds an update may take")
-    max_flash: ByteSize | None = Field(default=None, description="flash the update may use, "
+    max_flash: Bytes | None = Field(default=None, description="flash the update may use, "
                                                                  "e.g. 2MB",
                                        validation_alias=AliasChoices("max_flash", "max_storage"))
     min_accuracy: float | None = Field(default=None, ge=0.0, le=1.0,
@@ -136,11 +147,10 @@ def list_devices() -> list[DeviceProfile]:
 
 def load_profile_file(path: str | Path) -> DeviceProfile:
     path = Path(path)
+    text = read_text(path, "device file")
     try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise AdvisorError(f"device file not found: {path}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise AdvisorError(f"{path}: not valid TOML: {exc}") from None
     try:
         return DeviceProfile.model_validate(data)
@@ -155,7 +165,7 @@ def load_device(name_or_path: str | DeviceProfile) -> DeviceProfile:
     catalog = _catalog()
     if name_or_path in catalog:
         return catalog[name_or_path]
-    if name_or_path.endswith(".toml") or Path(name_or_path).is_file():
+    if name_or_path.endswith(".toml") or os.path.lexists(name_or_path):
         return load_profile_file(name_or_path)
     known = ", ".join(catalog)
     raise AdvisorError(f"unknown device '{name_or_path}'; choose one of: {known}, or a .toml path")

@@ -105,7 +105,7 @@ def suggestion(s: Suggestion | None) -> str | None:
 
 def notes(*, tried: int, trials: int, error: float, task: str, dataset: str,
           trial_resolution: int, epochs: int, batch_size: int, resolution: int,
-          runtime_overhead: float, frozen_weights_in_flash: bool, samples: int,
+          runtime: str, frozen_weights_in_flash: bool, samples: int,
           training_gflops: float, training_gflops_basis: str) -> list[str]:
     """Where each kind of figure in a recommendation comes from, and how sure it is."""
     return [
@@ -113,7 +113,7 @@ def notes(*, tried: int, trials: int, error: float, task: str, dataset: str,
         f"random-forest surrogate over its {trials} trials ('{task}' task on {dataset}, "
         f"{trial_resolution} px, {epochs} epochs); cross-validated error +-{error:.1%}",
         f"memory, FLOPs, storage: exact, one training step on fake tensors at batch "
-        f"{batch_size}, {resolution} px; RAM need = peak x {runtime_overhead} runtime overhead"
+        f"{batch_size}, {resolution} px; RAM need = {runtime}"
         + (", frozen weights read from flash" if frozen_weights_in_flash else ""),
         f"update time: ESTIMATE, {samples} samples x {epochs} epochs at {training_gflops:g} "
         f"GFLOP/s ({training_gflops_basis})",

@@ -16,8 +16,8 @@ import tomli_w
 from pydantic import BaseModel
 
 from advisor.devices import DeviceProfile, list_devices
-from advisor.errors import AdvisorError
 from advisor.options import Option, Recommendation
+from advisor.userfiles import MARK, check_replaceable, write_text
 
 
 def flags(values: BaseModel, fields: tuple[str, ...] | None = None) -> list[str]:
@@ -66,19 +66,38 @@ def device_file(device: DeviceProfile, path: str | Path) -> Path | None:
     return path.with_name(f"{path.stem}.device.toml")
 
 
+def targets(path: str | Path, device: DeviceProfile) -> list[Path]:
+    """Every file an export to ``path`` writes: the device file (for a device that is not
+    shipped), then ``path`` as .json and/or .toml."""
+    path = Path(path)
+    device_path = device_file(device, path)
+    suffixes = [path.suffix] if path.suffix in (".json", ".toml") else [".json", ".toml"]
+    return [*([device_path] if device_path else []),
+            *(path.with_suffix(s) if path.suffix != s else path for s in suffixes)]
+
+
+def check_targets(path: str | Path, device: DeviceProfile) -> None:
+    """Before any work: refuse an export that would replace a file advisor did not write."""
+    for target in targets(path, device):
+        check_replaceable(target)
+
+
 def export_choice(result: Recommendation, option: Option, device: DeviceProfile,
                   path: str | Path) -> list[Path]:
     """Write ``path`` (.json or .toml; any other suffix: both). A device that is not in the
-    shipped catalog is written beside it as ``<stem>.device.toml`` for ``--device``."""
-    path = Path(path)
-    written: list[Path] = []
-    device_arg = device.id
+    shipped catalog is written beside it as ``<stem>.device.toml`` for ``--device``. Files
+    are written atomically, and only over files an earlier export wrote."""
+    check_targets(path, device)
+    files = targets(path, device)
     device_path = device_file(device, path)
+    device_arg = device.id
+    texts: list[str] = []
     if device_path is not None:
         device_arg = str(device_path)
-        written.append(_write(device_path, tomli_w.dumps(
-            _drop_none(device.model_dump(mode="json")))))
+        texts.append(f"# {MARK} (recommend --export): the device profile used\n"
+                     + tomli_w.dumps(_drop_none(device.model_dump(mode="json"))))
     document = {
+        "written_by": f"{MARK} (recommend --export)",
         "device": device.id, "device_name": device.name, "model": result.model,
         "task": result.task,
         "constraints": result.constraints.model_dump(mode="json"),
@@ -90,24 +109,14 @@ def export_choice(result: Recommendation, option: Option, device: DeviceProfile,
                  "flops_per_step": option.flops_per_step, "storage_bytes": option.storage_bytes,
                  "flash_bytes": option.flash_bytes,
                  "update_seconds_estimate": option.update_seconds},
+        "environment": device.memory().environment,
         "feasible": option.feasible,
         "violations": [v.model_dump(mode="json") for v in option.violations],
         "reason": option.reason,
         "commands": commands(result, option, device_arg),
     }
-    suffixes = [path.suffix] if path.suffix in (".json", ".toml") else [".json", ".toml"]
-    for suffix in suffixes:
-        target = path.with_suffix(suffix) if path.suffix != suffix else path
-        text = (json.dumps(document, indent=2) + "\n" if suffix == ".json"
-                else tomli_w.dumps(_drop_none(document)))
-        written.append(_write(target, text))
-    return written
-
-
-def _write(path: Path, text: str) -> Path:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    except OSError as exc:
-        raise AdvisorError(f"cannot write {path}: {exc.strerror}") from None
-    return path
+    for target in files[len(texts):]:
+        texts.append(json.dumps(document, indent=2) + "\n" if target.suffix == ".json"
+                     else f"# {MARK} (recommend --export)\n"
+                     + tomli_w.dumps(_drop_none(document)))
+    return [write_text(target, text) for target, text in zip(files, texts, strict=True)]

@@ -48,9 +48,10 @@ def evaluate(config: Config, estimate: Estimate, error: float, cost: StepCost,
              trial_batch_size: int = defaults.TRIAL_BATCH_SIZE) -> Option:
     """A candidate (its accuracy estimate and exact cost) judged against one device."""
     frozen = (cost.params.total - cost.params.trainable) * BYTES_PER_PARAM
-    required = cost.memory.peak_bytes * device.runtime_overhead
+    runtime = device.memory()
+    required = runtime.needed(cost.memory.peak_bytes, cost.memory.workspace_peak_bytes)
     if device.frozen_weights_in_flash:
-        required -= frozen * device.runtime_overhead
+        required -= frozen * runtime.factor
     steps = epochs * math.ceil(samples / cost.batch_size)
     seconds = cost.flops.total * steps / device.training_flops_per_second()
     flash_need = cost.storage_bytes + (frozen if device.frozen_weights_in_flash else 0)

@@ -32,8 +32,9 @@ class Option(Config):
                                                                "checkpointing).")
     peak_bytes: int
     memory_breakdown: dict[str, int]
-    required_ram_bytes: int = Field(description="peak x runtime overhead, minus frozen weights "
-                                                "kept in flash where the device does that.")
+    required_ram_bytes: int = Field(description="the peak plus what the device's runtime adds "
+                                                "(runtime.py), minus frozen weights kept in "
+                                                "flash where the device does that.")
     flops_per_step: int
     flops_breakdown: dict[str, int]
     steps: int
@@ -106,7 +107,7 @@ class Recommendation(BaseModel):
             tried=b.tried, trials=self.trials, error=self.surrogate_error, task=self.task,
             dataset=b.dataset, trial_resolution=b.trial_resolution, epochs=b.epochs,
             batch_size=b.batch_size, resolution=b.resolution,
-            runtime_overhead=device.runtime_overhead,
+            runtime=device.memory().describe(),
             frozen_weights_in_flash=device.frozen_weights_in_flash, samples=self.samples,
             training_gflops=device.compute.training_gflops,
             training_gflops_basis=device.compute.training_gflops_basis)

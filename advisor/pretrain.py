@@ -90,9 +90,14 @@ def source_model(spec: ModelSpec, task: Task, weights: str = "builtin") -> Sourc
     path = _cache_path(spec, task, weights)
     if path.is_file():
         model = build_model(spec, task.source.num_classes)
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-        model.load_state_dict(saved["state_dict"])
-        return SourceModel(model, saved["source_accuracy"])
+        try:
+            saved = torch.load(path, map_location="cpu", weights_only=True)
+            model.load_state_dict(saved["state_dict"])
+            return SourceModel(model, float(saved["source_accuracy"]))
+        except Exception as exc:  # a damaged cache entry is rebuilt, never fatal
+            progress.note(f"{path}: unreadable cached weights ({type(exc).__name__}); "
+                          "pretraining again")
+            path.unlink(missing_ok=True)
     started = time.perf_counter()
     model = _pretrain(spec, task, weights)
     source_accuracy = accuracy(model, task.source.test)

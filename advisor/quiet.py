@@ -5,7 +5,8 @@ modules: a program that imports advisor keeps its own logging and warning settin
 - galore-torch imports bitsandbytes, which logs a warning about optional CPU kernels;
 - peft warns that adapters on grouped convs cannot be merged (advisor reports that itself);
 - galore-torch raises FutureWarnings about torch APIs;
-- Optuna logs every trial at INFO and flags the TPE sampler's ``group`` option experimental.
+- Optuna logs every trial at INFO (and a failed one, Ctrl-C included, with a traceback; the
+  study keeps its reason) and flags the TPE sampler's ``group`` option experimental.
 """
 
 import logging
@@ -16,7 +17,7 @@ def quiet_third_party() -> None:
     import optuna
 
     logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # a failed trial: its reason is kept
     warnings.filterwarnings("ignore", message=".*groups > 1. Merging is not supported.*")
     warnings.filterwarnings("ignore", category=FutureWarning, module="galore_torch")
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)

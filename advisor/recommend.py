@@ -84,6 +84,8 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = defaults
     profile = load_device(device)  # bad input fails before any study is opened or run
     check_scale(profile.batch_size if batch_size is None else batch_size,
                 profile.resolution if resolution is None else resolution)
+    if samples is not None and samples < 1:  # before any study is opened or run
+        raise AdvisorError(f"--samples must be >= 1, got {samples}")
     try:
         evidence = study_evidence(model, task, storage, study, epochs)
     except NotEnoughTrials:

@@ -22,20 +22,12 @@ import optuna
 from advisor import defaults, space
 from advisor.config import Config, TrialConfig
 from advisor.errors import AdvisorError, IncompatibleConfigError
-from advisor.paths import cache_dir
+from advisor.study_storage import NoStudy, default_storage, storage_for
 from advisor.zoo import resolve_model
-
-
-class NoStudy(AdvisorError):
-    """The storage holds no study of that name."""
 
 
 class TrialFault(Exception):
     """A trial that crashed for a reason of its own; recorded as failed, the study goes on."""
-
-
-def default_storage() -> str:
-    return f"sqlite:///{cache_dir() / 'studies.db'}"
 
 
 def study_name(model: str, task: str, dataset: str = defaults.DATASET,
@@ -53,26 +45,37 @@ def open_study(model: str, task: str, storage: str | None = None, name: str | No
                seed: int = defaults.SEED, create: bool = True) -> optuna.Study:
     """The study of (model, task, dataset, epochs). ``create``: make it if missing and record
     what it studies (the search's path); otherwise open an existing one read-only."""
-    storage = storage or default_storage()
+    url = storage or default_storage()
     name = name or study_name(model, task, dataset, epochs)
+    storage = storage_for(url, create)
     try:
         if not create:
-            return optuna.load_study(study_name=name, storage=storage, sampler=_sampler(seed))
-        study = optuna.create_study(study_name=name, storage=storage, sampler=_sampler(seed),
-                                    directions=["maximize", "minimize"], load_if_exists=True)
+            study = optuna.load_study(study_name=name, storage=storage, sampler=_sampler(seed))
+        else:
+            study = optuna.create_study(study_name=name, storage=storage, sampler=_sampler(seed),
+                                        directions=["maximize", "minimize"],
+                                        load_if_exists=True)
     except KeyError:
-        raise NoStudy(f"no study '{name}' in {storage}; run 'advisor search' first") from None
+        raise NoStudy(f"no study '{name}' in {url}; run 'advisor search' first") from None
     except (ValueError, ImportError, optuna.exceptions.StorageInternalError) as exc:
-        raise AdvisorError(f"cannot open study storage '{storage}': {exc}") from None
+        raise AdvisorError(f"cannot open study storage '{url}': {exc}") from None
     except Exception as exc:  # SQLAlchemy: unknown dialect, unreachable server, bad file
         if type(exc).__module__.startswith("sqlalchemy"):
             first = str(exc).splitlines()[0]
-            raise AdvisorError(f"cannot open study storage '{storage}': {first}") from None
+            raise AdvisorError(f"cannot open study storage '{url}': {first}") from None
         raise
-    if not study.user_attrs:  # new: remember what it studies
-        for key, value in (("model", resolve_model(model).name), ("task", task),
-                           ("dataset", dataset), ("epochs", epochs)):
+    wanted = {"model": resolve_model(model).name, "task": task, "dataset": dataset,
+              "epochs": epochs}
+    if not study.user_attrs and create:  # new: remember what it studies
+        for key, value in wanted.items():
             study.set_user_attr(key, value)
+    mixed = {k: study.user_attrs[k] for k in ("model", "task", "dataset")
+             if k in study.user_attrs and study.user_attrs[k] != wanted[k]}
+    if mixed:  # e.g. --study naming a study of another task: its trials would not compare
+        held = ", ".join(f"{k} {v}" for k, v in mixed.items())
+        raise AdvisorError(f"study '{name}' holds trials of {held}, not "
+                           + ", ".join(f"{k} {wanted[k]}" for k in mixed)
+                           + "; choose another --study")
     return study
 
 
@@ -127,6 +130,9 @@ def search(model: str = defaults.MODEL, task: str = defaults.TASK,
     study = open_study(model, task, storage, name, dataset, epochs, seed)
     _record_task_size(study, task, dataset)
     attrs = dict(study.user_attrs)
+    # A resumed or second worker must not replay the draws of the first: the sampler's seed
+    # moves on with the trials the study already holds (same state, same draws).
+    study.sampler = _sampler(seed + len(study.trials))
     show = progress.enabled() if show_progress is None else show_progress
     study.optimize(lambda t: objective(attrs, t), n_trials=trials, catch=(TrialFault,),
                    show_progress_bar=show, gc_after_trial=False, callbacks=callbacks)

@@ -52,7 +52,7 @@ def suggest(model: str, options: list[Option], device: DeviceProfile, limits: Co
                 break
         from advisor.cost.step import inference_peak
 
-        forward = inference_peak(model, resolution, num_classes) * device.runtime_overhead
+        forward = device.memory().needed(inference_peak(model, resolution, num_classes))
         if forward > memory_limit(device, limits):  # physical at this resolution
             memory = [v for v in lightest.violations if v.constraint == "memory"]
             return Suggestion(kind="forward_exceeds_ram", config=config, violations=memory,

@@ -1,10 +1,11 @@
-"""Issue-3 figures: FLOPs and peak memory of PEFT methods relative to full fine-tuning.
+"""FLOPs and peak memory of every method relative to full fine-tuning of every block, at each
+update depth (all, half, quarter, last block).
 
-    python benchmarks/cost_table.py [--models mobilenet_v2,mobilenet_v3_large,resnet18]
-                                    [--batch-size 32] [--resolution 224]
+    python benchmarks/cost_table.py [--models mobilenet_v2,mobilenet_v3_small,resnet18]
+                                    [--batch-size 32] [--resolution 224] [--rank 4]
 
-Everything is measured on fake tensors (exact, no data, no compute); the last column is the
-seconds each fake-mode profile took.
+Everything is measured on fake tensors (exact, no data, no compute). Each cell: peak memory /
+full, FLOPs per step / full (full = full fine-tuning, all blocks, same batch and resolution).
 """
 
 from __future__ import annotations
@@ -13,41 +14,43 @@ import argparse
 
 from advisor.config import Config
 from advisor.cost import profile_config
+from advisor.methods import METHODS
 from advisor.quiet import quiet_third_party
-
-CONFIGS = [("full", None, "all"), ("head", None, "all"), ("lora", 4, "no-depthwise"),
-           ("lora", 16, "no-depthwise"), ("dora", 4, "no-depthwise"), ("dora", 16, "no-depthwise"),
-           ("galore", 4, "all"), ("galore", 16, "all")]
+from advisor.space import DEPTHS
+from advisor.zoo import resolve_model
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--models", default="mobilenet_v2,mobilenet_v3_large,resnet18")
+    parser.add_argument("--models", default="mobilenet_v2,mobilenet_v3_small,resnet18")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--resolution", type=int, default=224)
+    parser.add_argument("--rank", type=int, default=4)
     args = parser.parse_args()
     quiet_third_party()
-    seconds = []
     for model in args.models.split(","):
-        print(f"\n### {model}, batch {args.batch_size} at {args.resolution} px\n")
-        print("| method | rank | GFLOP/step | FLOPs / full | peak MiB | peak / full "
-              "| activations MiB | optimizer MiB | storage KiB | profile s |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
-        full = None
-        for method, rank, targets in CONFIGS:
-            config = Config(method=method, rank=rank, targets=targets)
-            r = profile_config(model, config, args.batch_size, args.resolution)
-            seconds.append(r.seconds)
-            full = full or r
-            print(f"| {method} | {rank or '-'} | {r.flops.total / 1e9:.1f} "
-                  f"| {r.flops.total / full.flops.total:.2f} "
-                  f"| {r.memory.peak_bytes / 2**20:.0f} "
-                  f"| {r.memory.peak_bytes / full.memory.peak_bytes:.2f} "
-                  f"| {r.memory.activations / 2**20:.0f} | {r.memory.optimizer / 2**20:.1f} "
-                  f"| {r.storage_bytes / 1024:.0f} | {r.seconds:.1f} |", flush=True)
-    seconds.sort()
-    print(f"\nfake-mode profile: median {seconds[len(seconds) // 2]:.1f} s, "
-          f"max {seconds[-1]:.1f} s over {len(seconds)} configurations")
+        spec = resolve_model(model)
+        full = profile_config(spec.name, Config(method="full"), args.batch_size,
+                              args.resolution)
+        depths = {name: spec.depth(name) for name in DEPTHS}
+        print(f"\n### {spec.name} ({spec.family}, {spec.block_count} blocks), batch "
+              f"{args.batch_size} at {args.resolution} px: peak / full, FLOPs / full\n")
+        print(f"full fine-tuning, all blocks: {full.memory.peak_bytes / 2**20:.0f} MiB, "
+              f"{full.flops.total / 1e9:.2f} GFLOP per step\n")
+        print("| method | " + " | ".join(f"{n} ({'all' if d is None else d})"
+                                           for n, d in depths.items()) + " |")
+        print("|---|" + "---|" * len(depths))
+        for name, method in METHODS.items():
+            cells = []
+            for depth in depths.values() if method.reaches_backbone else [None]:
+                rank = args.rank if method.uses_rank else None
+                cost = profile_config(spec.name, Config(method=name, rank=rank, depth=depth),
+                                      args.batch_size, args.resolution)
+                cells.append(f"{cost.memory.peak_bytes / full.memory.peak_bytes:.2f} / "
+                             f"{cost.flops.total / full.flops.total:.2f}")
+            label = f"{name} r{args.rank}" if method.uses_rank else name
+            print(f"| {label} | " + " | ".join(cells + ["same"] * (len(depths) - len(cells)))
+                  + " |", flush=True)
 
 
 if __name__ == "__main__":

@@ -97,6 +97,7 @@ def test_tui_command_opens_the_app_with_the_given_question(monkeypatch):
 
     opened = {}
     monkeypatch.setattr(tui, "run_tui", lambda **kw: opened.update(kw))
+    monkeypatch.setattr("advisor.cli._has_terminal", lambda: True)
     assert main(["tui", "--device", "raspberry-pi-5", "--model", "r18", "--task", "shift"]) == 0
     assert opened["device"].id == "raspberry-pi-5" and opened["model"] == "r18"
     assert opened["task"] == "shift"
@@ -121,3 +122,14 @@ def test_library_modules_leave_logging_and_warnings_alone():
     library, entry = result.stdout.splitlines()
     assert library.split() == ["0", "0", "True"]
     assert entry.split() == ["True", "40"]  # the entry point's quieting is what changes them
+
+
+def test_ctrl_c_during_a_search_is_one_line_that_says_how_to_resume(capsys, tmp_path,
+                                                                    monkeypatch):
+    def interrupted(*_, **__):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("advisor.trial.run_trial", interrupted)
+    code = main(["search", "--trials", "2", "--storage", f"sqlite:///{tmp_path / 's.db'}"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 130 and len(err) == 1 and "run the same command to go on" in err[0], err

@@ -2,6 +2,7 @@ import pytest
 
 from advisor.devices import Constraints, DeviceProfile, list_devices, load_device
 from advisor.errors import AdvisorError
+from advisor.runtime import RUNTIMES
 
 REQUIRED = {"jetson-nano", "jetson-orin-nano", "raspberry-pi-4-2gb", "raspberry-pi-4-4gb",
             "raspberry-pi-5", "coral-dev-board", "stm32f746", "esp32-s3"}
@@ -75,3 +76,19 @@ def test_constraints_validate_ranges():
     assert Constraints(max_memory="1 GiB").max_memory == 1024**3
     with pytest.raises(ValueError):
         Constraints(min_accuracy=1.5)
+
+
+def test_the_runtime_decides_the_ram_beyond_the_tensors(tmp_path):
+    """A board running PyTorch on its CPU gets the measured runtime model (and its allocator
+    setting); a microcontroller the bare-metal one; a file may override with a factor."""
+    sbc, mcu = load_device("raspberry-pi-4-2gb"), load_device("stm32h743")
+    assert sbc.memory() == RUNTIMES["pytorch-cpu"] and mcu.memory() == RUNTIMES["bare-metal"]
+    assert load_device("jetson-nano").memory() == RUNTIMES["pytorch-cuda"]
+    peak = 100 * 2**20
+    assert sbc.memory().needed(peak) == int(sbc.memory().fixed + sbc.memory().factor * peak)
+    assert "measured" in sbc.memory().basis and "assumed" in mcu.memory().basis
+    path = tmp_path / "board.toml"
+    path.write_text(GOOD.replace('sources = ["my datasheet"]',
+                                 'sources = ["my datasheet"]\nruntime_overhead = 1.5'))
+    board = load_device(str(path))
+    assert board.memory().needed(peak) == int(1.5 * peak) and board.memory().fixed == 0

@@ -102,3 +102,48 @@ def test_refusals_keep_their_reason():
     verdicts = screen("mobilenet_v3_small", [refused, Config(method="head")])
     assert verdicts[Config(method="head")] is None
     assert "groups" in verdicts[refused] and "no-depthwise" in verdicts[refused]
+
+
+def test_a_dead_workers_trial_is_failed_and_retried_and_a_rerun_draws_anew(storage,
+                                                                          monkeypatch):
+    """A worker killed mid-trial leaves a RUNNING trial: the heartbeat marks it failed and
+    queues its configuration once more; the rerun's sampler does not replay the first run."""
+    import time
+
+    from advisor import study_storage
+
+    monkeypatch.setattr(study_storage, "HEARTBEAT_SECONDS", 1)
+    monkeypatch.setattr(study_storage, "GRACE_SECONDS", 1)
+    monkeypatch.setattr("advisor.trial.run_trial", _fake_result)
+    first = search("mobilenetv3", "unseen", trials=3, storage=storage, epochs=1)
+    dead = first.ask()  # a worker that was killed: a RUNNING trial, no more heartbeats
+    first._storage.record_heartbeat(dead._trial_id)
+    time.sleep(2.5)
+    again = search("mobilenetv3", "unseen", trials=3, storage=storage, epochs=1)
+    states = {s: sum(t.state == s for t in again.trials) for s in optuna.trial.TrialState}
+    assert states[optuna.trial.TrialState.RUNNING] == 0
+    assert states[optuna.trial.TrialState.FAIL] == 1
+    assert states[optuna.trial.TrialState.COMPLETE] == 6
+    drawn = [tuple(sorted(t.params.items())) for t in again.trials
+             if t.state == optuna.trial.TrialState.COMPLETE]
+    assert drawn[3:] != drawn[:3]  # the rerun continued the search instead of replaying it
+
+
+def test_a_study_of_another_task_is_not_mixed(storage):
+    search("mobilenetv3", "unseen", trials=1, storage=storage, epochs=1, name="mine")
+    with pytest.raises(AdvisorError, match="holds trials of task unseen"):
+        open_study("mobilenetv3", "shift", storage, name="mine", epochs=1, create=False)
+
+
+def _fake_result(config, **_):
+    """A trial result without training: the search's bookkeeping is what is under test."""
+    from advisor.cost import profile_config
+    from advisor.trial import MeasuredCost, TrialResult
+
+    cost = profile_config(config.model, config.cost_config(), 2, 32)
+    return TrialResult(config=config, accuracy_before=0.5,
+                       accuracy_after=0.5 + 0.01 * (config.rank or 0), source_accuracy=0.9,
+                       params_total=cost.params.total, params_trainable=cost.params.trainable,
+                       steps=1, train_seconds=0.0, wall_seconds=0.0,
+                       cost=MeasuredCost(batch_size=2, resolution=32, flops=cost.flops,
+                                         memory=cost.memory, storage_bytes=cost.storage_bytes))

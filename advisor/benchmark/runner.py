@@ -18,6 +18,7 @@ from advisor import progress
 from advisor.benchmark.plan import BenchmarkPlan
 from advisor.config import Config, TrialConfig, canonical_key
 from advisor.errors import AdvisorError, IncompatibleConfigError
+from advisor.userfiles import write_text
 
 RUNS_FILE = "runs.jsonl"
 
@@ -46,17 +47,29 @@ def cost_key(model: str, config: Config) -> str:
 def load_records(out: Path) -> dict[str, RunRecord]:
     path = out / RUNS_FILE
     records: dict[str, RunRecord] = {}
-    if path.exists():
-        for line in path.read_text().splitlines():
-            if line.strip():
-                record = RunRecord.model_validate_json(line)
-                records[record.config.key()] = record  # the last word wins (a retried failure)
+    if not path.exists():
+        return records
+    skipped = 0
+    for line in path.read_text(errors="replace").splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = RunRecord.model_validate_json(line)
+        except ValueError:  # a torn last line (killed during an append) or garbage
+            skipped += 1
+            continue
+        records[record.config.key()] = record  # the last word wins (a retried failure)
+    if skipped:
+        progress.note(f"{path}: skipped {skipped} unreadable line(s); those runs will run again")
     return records
 
 
 def _append(out: Path, record: RunRecord) -> None:
-    with (out / RUNS_FILE).open("a") as f:
-        f.write(record.model_dump_json() + "\n")
+    path = out / RUNS_FILE
+    with path.open("a+b") as f:
+        torn = f.tell() > 0 and (f.seek(-1, 2), f.read(1))[1] != b"\n"
+        # after a torn last line the record starts a line of its own, so it stays readable
+        f.write((b"\n" if torn else b"") + record.model_dump_json().encode() + b"\n")
 
 
 def _run_one(config: TrialConfig) -> RunRecord:
@@ -86,7 +99,10 @@ def _device_scale_costs(plan: BenchmarkPlan, out: Path) -> tuple[dict, dict]:
     classes = num_classes.pop()
     reports: dict[str, dict] = {}
     path = out / f"torch-counter-flops-b{plan.cost_batch_size}-px{plan.cost_resolution}.json"
-    counted: dict[str, int] = json.loads(path.read_text()) if path.exists() else {}
+    try:
+        counted: dict[str, int] = json.loads(path.read_text())
+    except (OSError, ValueError):  # absent, or torn by a kill: count again
+        counted = {}
     configs = {m: list(dict.fromkeys([Config(method="full"), *plan.configs(m)]))
                for m in plan.models}
     for model in plan.models:
@@ -103,7 +119,7 @@ def _device_scale_costs(plan: BenchmarkPlan, out: Path) -> tuple[dict, dict]:
             for model, c in missing:
                 counted[cost_key(model, c)] = torch_counted_flops(
                     model, c, plan.cost_batch_size, plan.cost_resolution, classes)
-                path.write_text(json.dumps(counted, indent=1))
+                write_text(path, json.dumps(counted, indent=1))
                 advance(1)
     return reports, counted
 
@@ -111,7 +127,10 @@ def _device_scale_costs(plan: BenchmarkPlan, out: Path) -> tuple[dict, dict]:
 def run_benchmark(plan: BenchmarkPlan, out: Path,
                   on_record: Callable[[RunRecord], None] | None = None) -> Measurements:
     """Run every run of ``plan`` not already finished in ``out``; cost every configuration."""
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AdvisorError(f"cannot use {out} as the output folder: {exc.strerror}") from None
     records = load_records(out)
     runs = plan.runs()
     todo = [r for r in runs

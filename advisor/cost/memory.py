@@ -32,6 +32,10 @@ class MemoryTracker(TorchDispatchMode):
         self.peak_bytes = 0
         self.peak_breakdown = dict.fromkeys(CATEGORIES, 0)
         self.timeline: list[tuple[int, ...]] = []  # per-category totals after each growth
+        # A convolution's kernel (oneDNN) may copy its largest operand into another layout
+        # while it runs, outside any tensor: not live memory, but RAM a process needs.
+        self.workspace_peak = 0
+        self.workspace_timeline: list[tuple[int, ...]] = []  # totals + that operand, per conv
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def _freed(self, key: int, _ref) -> None:
@@ -83,6 +87,7 @@ class MemoryTracker(TorchDispatchMode):
         for t in tensors_in(out):
             if id(t.untyped_storage()) not in self._live:
                 self.track(t, "temp")
+        transient = 0
         if func is torch.ops.aten.convolution_backward.default and _weight_grad_implied(args) \
                 and out[1] is None:
             # ATen's CPU kernels compute a conv's weight gradient whenever its bias gradient is
@@ -92,8 +97,15 @@ class MemoryTracker(TorchDispatchMode):
             transient = w.numel() * w.element_size()
             self.current["temp"] += transient
             self._update_peak()
-            self.current["temp"] -= transient
+        if func in _CONVOLUTIONS:
+            operand = max(t.untyped_storage().nbytes() for t in tensors_in(args))
+            self.workspace_timeline.append((*(self.current[c] for c in CATEGORIES), operand))
+            self.workspace_peak = max(self.workspace_peak, sum(self.current.values()) + operand)
+        self.current["temp"] -= transient
         return out
+
+
+_CONVOLUTIONS = (torch.ops.aten.convolution.default, torch.ops.aten.convolution_backward.default)
 
 
 def _weight_grad_implied(args) -> bool:

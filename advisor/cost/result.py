@@ -28,6 +28,10 @@ class Memory(BaseModel):
     temp: int
     sum_of_category_maxima: int = Field(description="What the paper's profiler reports as the "
                                                     "peak: an upper bound, for comparison.")
+    workspace_peak_bytes: int = Field(
+        description="The peak with a convolution's kernel workspace: at each convolution, the "
+                    "live tensors plus a copy of its largest operand (oneDNN reorders it). A "
+                    "model of the runtime, fitted to real processes; RAM needed starts here.")
 
 
 class Params(BaseModel):

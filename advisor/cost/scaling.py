@@ -29,12 +29,15 @@ class BatchScaledCost(BaseModel):
     base: StepCost  # the batch-2 profile: params, storage, config
     flops: dict[str, tuple[int, int]]  # phase -> (intercept, slope)
     envelope: list[dict[str, tuple[int, int]]]  # candidate peak events, per category
+    workspace: list[tuple[int, int]]  # candidate workspace-peak events (totals)
 
     @classmethod
-    def from_profiles(cls, one: StepCost, two: StepCost, timeline_one: list[tuple],
-                      timeline_two: list[tuple]) -> BatchScaledCost:
+    def from_profiles(cls, one: StepCost, two: StepCost, timelines_one: tuple[list, list],
+                      timelines_two: tuple[list, list]) -> BatchScaledCost:
+        (timeline_one, workspace_one), (timeline_two, workspace_two) = timelines_one, \
+            timelines_two
         if len(timeline_one) != len(timeline_two) or one.flops.svd_per_refresh != \
-                two.flops.svd_per_refresh:
+                two.flops.svd_per_refresh or len(workspace_one) != len(workspace_two):
             raise ValueError("the step's op sequence depends on the batch size")
         flops = {ph: _line(getattr(one.flops, ph), getattr(two.flops, ph)) for ph in _PHASES}
         lines = []
@@ -42,7 +45,10 @@ class BatchScaledCost(BaseModel):
             per_cat = {c: _line(a, b) for c, a, b in zip(CATEGORIES, e1, e2, strict=True)}
             total = (sum(v[0] for v in per_cat.values()), sum(v[1] for v in per_cat.values()))
             lines.append((total, per_cat))
-        return cls(base=one, flops=flops, envelope=_upper_envelope(lines))
+        workspace = [(_line(sum(e1), sum(e2)), {}) for e1, e2 in zip(workspace_one,
+                                                                    workspace_two, strict=True)]
+        return cls(base=one, flops=flops, envelope=_upper_envelope(lines),
+                   workspace=[line for line, _ in _upper_envelope_lines(workspace)])
 
     def at(self, batch_size: int) -> StepCost:
         def value(line: tuple[int, int]) -> int:
@@ -52,9 +58,10 @@ class BatchScaledCost(BaseModel):
         breakdown = {c: value(best[c]) for c in CATEGORIES}
         f = {ph: value(self.flops[ph]) for ph in _PHASES}
         base = self.base
-        memory = Memory(peak_bytes=sum(breakdown.values()), **breakdown,
-                        sum_of_category_maxima=max(base.memory.sum_of_category_maxima,
-                                                   sum(breakdown.values())))
+        peak = sum(breakdown.values())
+        memory = Memory(peak_bytes=peak, **breakdown,
+                        sum_of_category_maxima=max(base.memory.sum_of_category_maxima, peak),
+                        workspace_peak_bytes=max([peak, *map(value, self.workspace)]))
         return base.model_copy(update={
             "batch_size": batch_size, "memory": memory, "mode": "fake, batch-scaled",
             "flops": Flops(**f, total=sum(f.values()),
@@ -62,7 +69,12 @@ class BatchScaledCost(BaseModel):
 
 
 def _upper_envelope(lines: list) -> list[dict[str, tuple[int, int]]]:
-    """The events that are the maximum for some batch size b >= 1.
+    """The per-category breakdown of the events that are the maximum for some b >= 1."""
+    return [per_cat for _, per_cat in _upper_envelope_lines(lines)]
+
+
+def _upper_envelope_lines(lines: list) -> list:
+    """The (total line, breakdown) events that are the maximum for some batch size b >= 1.
 
     Start with the line highest at b=1 (ties: the steeper); the next envelope line is the
     steeper line that overtakes the current one first. O(lines x envelope), both small.
@@ -70,6 +82,8 @@ def _upper_envelope(lines: list) -> list[dict[str, tuple[int, int]]]:
     def at(line, b: float) -> float:
         return line[0][0] + b * line[0][1]
 
+    if not lines:
+        return []
     current = max(lines, key=lambda ln: (at(ln, 1), ln[0][1]))
     hull, b = [current], 1.0
     while True:
@@ -83,7 +97,7 @@ def _upper_envelope(lines: list) -> list[dict[str, tuple[int, int]]]:
             if crossing < best_b or (crossing == best_b and m > best[0][1]):
                 best, best_b = ln, crossing
         if best is None:
-            return [per_cat for _, per_cat in hull]
+            return hull
         hull.append(best)
         current, b = best, best_b
 

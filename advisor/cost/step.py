@@ -109,7 +109,8 @@ def summarize(prepared: Prepared, warm: FlopCounter, counter: FlopCounter,
                   optimizer=optimizer_flops, svd_per_refresh=svd,
                   total=counter.flops["forward"] + counter.flops["backward"] + optimizer_flops)
     memory = Memory(peak_bytes=tracker.peak_bytes, **tracker.peak_breakdown,
-                    sum_of_category_maxima=tracker.sum_of_category_maxima())
+                    sum_of_category_maxima=tracker.sum_of_category_maxima(),
+                    workspace_peak_bytes=max(tracker.peak_bytes, tracker.workspace_peak))
     return flops, memory
 
 
@@ -187,7 +188,7 @@ def prepared_for_step(model: str, config: Config, num_classes: int, fake: bool =
 
 def _profile(model: str, config: Config, micro_batch: int, parts: int, resolution: int,
              num_classes: int, fake: bool = True,
-             seed: int = defaults.SEED) -> tuple[StepCost, list[tuple]]:
+             seed: int = defaults.SEED) -> tuple[StepCost, tuple[list[tuple], list[tuple]]]:
     started = time.perf_counter()
     with prepared_for_step(model, config, num_classes, fake, seed) as (prepared, name):
         warm, counter, tracker = measure_step(prepared, micro_batch, parts, resolution,
@@ -204,7 +205,8 @@ def _profile(model: str, config: Config, micro_batch: int, parts: int, resolutio
                       trainable=sum(p.numel() for p in all_params if p.requires_grad)),
         storage_bytes=safetensors_bytes(state), mode="fake" if fake else "real",
         seconds=time.perf_counter() - started,
-        uncounted_ops=sorted(set(warm.unknown_ops) | set(counter.unknown_ops))), tracker.timeline
+        uncounted_ops=sorted(set(warm.unknown_ops) | set(counter.unknown_ops))), \
+        (tracker.timeline, tracker.workspace_timeline)
 
 
 def inference_peak(model: str, resolution: int, num_classes: int = defaults.NUM_CLASSES) -> int:

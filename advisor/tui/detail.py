@@ -34,7 +34,7 @@ def breakdown(option: Option) -> Table:
     for name, value in option.memory_breakdown.items():
         table.add_row(f"  {name}", human_bytes(value), _bar(value, peak))
     table.add_row("RAM needed", human_bytes(option.required_ram_bytes),
-                  Text("peak x the device's runtime overhead", style="dim"))
+                  Text("peak + what the runtime adds", style="dim"))
     total = option.flops_per_step
     table.add_row("FLOPs per step", human_count(total), "")
     for name in ("forward", "backward", "optimizer"):
