@@ -104,6 +104,7 @@ def test_refusals_keep_their_reason():
     assert "groups" in verdicts[refused] and "no-depthwise" in verdicts[refused]
 
 
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage")  # the dead worker asked by hand
 def test_a_dead_workers_trial_is_failed_and_retried_and_a_rerun_draws_anew(storage,
                                                                           monkeypatch):
     """A worker killed mid-trial leaves a RUNNING trial: the heartbeat marks it failed and
