@@ -22,7 +22,7 @@ import optuna
 from advisor import defaults, space
 from advisor.config import Config, TrialConfig
 from advisor.errors import AdvisorError, IncompatibleConfigError
-from advisor.study_storage import NoStudy, default_storage, storage_for
+from advisor.study_storage import NoStudy, default_storage, storage_errors, storage_for
 from advisor.zoo import resolve_model
 
 
@@ -49,21 +49,17 @@ def open_study(model: str, task: str, storage: str | None = None, name: str | No
     name = name or study_name(model, task, dataset, epochs)
     storage = storage_for(url, create)
     try:
-        if not create:
-            study = optuna.load_study(study_name=name, storage=storage, sampler=_sampler(seed))
-        else:
-            study = optuna.create_study(study_name=name, storage=storage, sampler=_sampler(seed),
-                                        directions=["maximize", "minimize"],
-                                        load_if_exists=True)
+        with storage_errors(url):
+            if not create:
+                study = optuna.load_study(study_name=name, storage=storage,
+                                          sampler=_sampler(seed))
+            else:
+                study = optuna.create_study(study_name=name, storage=storage,
+                                            sampler=_sampler(seed),
+                                            directions=["maximize", "minimize"],
+                                            load_if_exists=True)
     except KeyError:
         raise NoStudy(f"no study '{name}' in {url}; run 'advisor search' first") from None
-    except (ValueError, ImportError, optuna.exceptions.StorageInternalError) as exc:
-        raise AdvisorError(f"cannot open study storage '{url}': {exc}") from None
-    except Exception as exc:  # SQLAlchemy: unknown dialect, unreachable server, bad file
-        if type(exc).__module__.startswith("sqlalchemy"):
-            first = str(exc).splitlines()[0]
-            raise AdvisorError(f"cannot open study storage '{url}': {first}") from None
-        raise
     wanted = {"model": resolve_model(model).name, "task": task, "dataset": dataset,
               "epochs": epochs}
     if not study.user_attrs and create:  # new: remember what it studies

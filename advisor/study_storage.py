@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import optuna
@@ -51,7 +53,7 @@ def check_sqlite(url: str, create: bool) -> None:
     if not path.is_file():
         raise AdvisorError(f"study storage {path} is not a regular file")
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
             tables = {row[0] for row in db.execute(
                 "select name from sqlite_master where type = 'table'")}
     except sqlite3.DatabaseError as exc:
@@ -67,13 +69,20 @@ def storage_for(url: str | None, create: bool) -> str | optuna.storages.BaseStor
     check_sqlite(url, create)
     if not create or "://" not in url:
         return url
-    try:
+    with storage_errors(url):
         retry = RetryHeartbeatStaleTrialCallback(max_retry=1)
         return RDBStorage(url, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS,
                           heartbeat_stale_trial_callback=retry)
+
+
+@contextmanager
+def storage_errors(url: str) -> Iterator[None]:
+    """Optuna's and SQLAlchemy's ways of failing to open a storage, as one line each."""
+    try:
+        yield
     except (ValueError, ImportError, optuna.exceptions.StorageInternalError) as exc:
         raise AdvisorError(f"cannot open study storage '{url}': {exc}") from None
-    except Exception as exc:  # SQLAlchemy: unknown dialect, unreachable server
+    except Exception as exc:  # SQLAlchemy: unknown dialect, unreachable server, bad file
         if type(exc).__module__.startswith("sqlalchemy"):
             first = str(exc).splitlines()[0]
             raise AdvisorError(f"cannot open study storage '{url}': {first}") from None
