@@ -94,7 +94,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
     from advisor.render import emit_json, print_study
     from advisor.search import completed_results, search
 
-    study = search(args.model, args.task, args.trials, args.storage, args.study)
+    study = search(args.model, args.task, args.trials, args.storage, args.study, jobs=args.jobs)
     results = completed_results(study)
     states: dict[str, int] = {}
     for t in study.trials:
@@ -212,8 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help=f"update scenario (default {defaults.TASK})")
 
     def study(p: argparse.ArgumentParser, what: str = "the study") -> None:
-        p.add_argument("--storage", help=f"Optuna storage URL of {what} (default: SQLite in "
-                                         "the cache)")
+        p.add_argument("--storage", help=f"storage of {what}: a journal file path (many "
+                                         "workers on one host; default: the cache's) or a "
+                                         "database URL (postgresql://... for several hosts)")
         p.add_argument("--study", help="study name (default: model:task:dataset:epochs)")
 
     command("devices", _cmd_devices, "list the shipped device profiles")
@@ -239,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     where(p)
     p.add_argument("--trials", type=int, default=defaults.TRIALS,
                    help=f"trials to add (default {defaults.TRIALS})")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="worker processes on this host sharing the trials (default 1); on "
+                        "other hosts, run the same command with the same postgresql:// storage")
     study(p)
 
     p = command("recommend", _cmd_recommend,

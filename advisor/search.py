@@ -8,8 +8,11 @@ is marked infeasible through Optuna's constraints, so TPE learns to avoid it. A 
 crashes is recorded as failed with its reason and the study goes on; a user error (a dataset
 path that does not exist) stops the search at once, since every trial would fail alike.
 
-Storage: an SQLite file in advisor's cache by default; any Optuna storage URL otherwise
-(PostgreSQL for many workers). Reading a study (``open_study(create=False)``) never writes it.
+Storage: an Optuna journal file in advisor's cache by default (any number of workers on one
+host: ``jobs``, see workers.py); a database URL otherwise (PostgreSQL for workers on several
+hosts, each running the same search). Reading a study (``open_study(create=False)``) never
+writes it. Draws are seeded per trial number (sampler.py): one process with one seed always
+draws the same sequence; parallel or resumed workers never replay each other's draws.
 """
 
 from __future__ import annotations
@@ -21,8 +24,16 @@ import optuna
 
 from advisor import defaults, space
 from advisor.config import Config, TrialConfig
+from advisor.dead_workers import fail_dead_workers, worker_mark
 from advisor.errors import AdvisorError, IncompatibleConfigError
-from advisor.study_storage import NoStudy, default_storage, storage_errors, storage_for
+from advisor.sampler import TrialSeededSampler
+from advisor.study_storage import (
+    NoStudy,
+    check_concurrent,
+    default_storage,
+    storage_errors,
+    storage_for,
+)
 from advisor.zoo import resolve_model
 
 
@@ -33,11 +44,6 @@ class TrialFault(Exception):
 def study_name(model: str, task: str, dataset: str = defaults.DATASET,
                epochs: int = defaults.EPOCHS) -> str:
     return f"{resolve_model(model).name}:{task}:{dataset}:e{epochs}"
-
-
-def _sampler(seed: int) -> optuna.samplers.BaseSampler:
-    return optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True,
-                                      n_startup_trials=8)
 
 
 def open_study(model: str, task: str, storage: str | None = None, name: str | None = None,
@@ -52,10 +58,10 @@ def open_study(model: str, task: str, storage: str | None = None, name: str | No
         with storage_errors(url):
             if not create:
                 study = optuna.load_study(study_name=name, storage=storage,
-                                          sampler=_sampler(seed))
+                                          sampler=TrialSeededSampler(seed))
             else:
                 study = optuna.create_study(study_name=name, storage=storage,
-                                            sampler=_sampler(seed),
+                                            sampler=TrialSeededSampler(seed),
                                             directions=["maximize", "minimize"],
                                             load_if_exists=True)
     except KeyError:
@@ -78,6 +84,7 @@ def open_study(model: str, task: str, storage: str | None = None, name: str | No
 def objective(study_attrs: dict, trial: optuna.Trial) -> tuple[float, float]:
     from advisor.trial import check_config, run_trial
 
+    trial.set_user_attr("worker", worker_mark(trial.number))
     config = space.suggest(trial, study_attrs["model"])
     trial_config = TrialConfig(**config.model_dump(), model=study_attrs["model"],
                                task=study_attrs["task"], dataset=study_attrs["dataset"],
@@ -116,23 +123,43 @@ def search(model: str = defaults.MODEL, task: str = defaults.TASK,
            dataset: str = defaults.DATASET, epochs: int = defaults.EPOCHS,
            seed: int = defaults.SEED, show_progress: bool | None = None,
            callbacks: list[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]] | None = None,
-           ) -> optuna.Study:
+           jobs: int = 1) -> optuna.Study:
     """Run (or extend) a study by ``trials`` trials; finished trials are never repeated.
-    ``callbacks`` are Optuna's, called after each trial (the TUI's progress display)."""
-    from advisor import progress
+    ``callbacks`` are Optuna's, called after each trial (the TUI's progress display).
+    ``jobs``: worker processes on this host sharing the trials (workers.py)."""
+    from advisor import progress, workers
 
     if trials < 1:
         raise AdvisorError(f"--trials must be >= 1, got {trials}")
+    if jobs < 1:
+        raise AdvisorError(f"--jobs must be >= 1, got {jobs}")
+    check_concurrent(storage or default_storage(), jobs)
     study = open_study(model, task, storage, name, dataset, epochs, seed)
     _record_task_size(study, task, dataset)
-    attrs = dict(study.user_attrs)
-    # A resumed or second worker must not replay the draws of the first: the sampler's seed
-    # moves on with the trials the study already holds (same state, same draws).
-    study.sampler = _sampler(seed + len(study.trials))
+    fail_dead_workers(study)
     show = progress.enabled() if show_progress is None else show_progress
-    study.optimize(lambda t: objective(attrs, t), n_trials=trials, catch=(TrialFault,),
-                   show_progress_bar=show, gc_after_trial=False, callbacks=callbacks)
+    if jobs == 1:
+        run_trials(study, trials, show, callbacks)
+    else:
+        workers.run_parallel(run_share, dict(model=model, task=task, storage=storage,
+                                             name=name, dataset=dataset, epochs=epochs,
+                                             seed=seed), trials, jobs, show)
     return study
+
+
+def run_trials(study: optuna.Study, trials: int, show_progress: bool = False,
+               callbacks: list[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]]
+               | None = None) -> None:
+    """This process's share of a search: ``trials`` trials on an opened study."""
+    attrs = dict(study.user_attrs)
+    study.optimize(lambda t: objective(attrs, t), n_trials=trials, catch=(TrialFault,),
+                   show_progress_bar=show_progress, gc_after_trial=False, callbacks=callbacks)
+
+
+def run_share(study_args: dict, trials: int,
+              after_each: Callable[[optuna.Study, optuna.trial.FrozenTrial], None]) -> None:
+    """A worker process's share of a parallel search (workers.py calls it by name)."""
+    run_trials(open_study(**study_args), trials, callbacks=[after_each])
 
 
 def seed_study(results: list[dict], storage: str | None = None) -> dict[str, int]:

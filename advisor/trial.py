@@ -58,6 +58,19 @@ def check_config(model: str, config: Config) -> None:
     get_method(config.method).check(skeleton(spec), spec.head, config, spec.blocks)
 
 
+class DivergedError(RuntimeError):
+    """Training produced NaN or inf: a trial fault (the configuration's), not a user error."""
+
+
+def check_finite(model: torch.nn.Module, steps: int) -> None:
+    """A NaN or inf loss leaves non-finite weights behind; checked once after training rather
+    than per step, so the profiled steps run exactly the ops the cost model counts."""
+    for name, tensor in [*model.named_parameters(), *model.named_buffers()]:
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise DivergedError(f"training diverged: {name} is not finite after {steps} "
+                                "steps (NaN or inf loss; learning rate too high?)")
+
+
 def run_trial(config: TrialConfig, profile: bool = True) -> TrialResult:
     """``profile``: measure the cost of the trial's own steps 1-2 (about 1-5% slower)."""
     started = time.perf_counter()
@@ -96,6 +109,7 @@ def run_trial(config: TrialConfig, profile: bool = True) -> TrialResult:
     steps = train_epochs(prepared.model, prepared.optimizer, task.target.train, config.epochs,
                          config.batch_size, torch.Generator().manual_seed(config.seed),
                          step_fn=step)
+    check_finite(prepared.model, steps)
     if prepared.trains_norm_statistics:
         recalibrate_batchnorm(prepared.model, task.target.train)
     train_seconds = time.perf_counter() - train_started

@@ -3,6 +3,7 @@ nothing of the user's changed. One row per input: (argv, a fragment the line mus
 
 ``{w}`` in an argument is the test's folder, where the user's files lie: a device profile with
 comments, a SQLite database of their own, a file at an export path, a FIFO, a directory.
+A storage path (no ``://``) is an Optuna journal file; a URL a database.
 """
 
 import os
@@ -73,7 +74,9 @@ CASES = [
     ([*R, "--storage", "sqlite:///{w}/mine.db"], "not an Optuna study"),
     ([*R, "--storage", "sqlite:///{w}/folder"], "not a regular file"),
     ([*R, "--storage", "sqlite:///{w}/board.toml"], "not an SQLite database"),
-    ([*R, "--storage", "not-a-url"], "cannot open study storage"),
+    ([*R, "--storage", "{w}/board.toml"], "not an Optuna journal"),
+    ([*R, "--storage", "{w}/folder"], "not a regular file"),
+    ([*R, "--storage", "{w}/nowhere/studies.journal"], "is not a folder"),
     ([*R, "--storage", "nosuchdb://x"], "cannot open study storage"),
     (["search", "--trials", "1", "--storage", "sqlite:///{w}/mine.db"], "not an Optuna study"),
     # exports: never over a file advisor did not write
@@ -100,6 +103,7 @@ CASES = [
     ([*T, "--epochs", "0"], "epochs"),
     ([*T, "--dataset", "{w}/nowhere"], "unknown dataset"),
     ([*T, "--dataset", "imagefolder:{w}/nowhere"], "nowhere"),
+    ([*T, "--dataset", "fashion-mnist:{w}/folder"], "Fashion-MNIST not found"),
     ([*T, "--task", "shift", "--corruption", "nosuch"], "unknown corruption"),
     ([*T, "--task", "unseen", "--corruption", "contrast"], "--task shift only"),
     ([*T, "--severity", "3"], "--task shift only"),
@@ -112,6 +116,9 @@ CASES = [
     # search, benchmark, tui, the parser
     (["search", "--trials", "0"], "--trials must be"),
     (["search", "--trials", "-1"], "--trials must be"),
+    (["search", "--jobs", "0"], "--jobs must be"),
+    (["search", "--jobs", "2", "--storage", "sqlite:///{w}/new.db"], "SQLite does not"),
+    (["search", "--storage", "{w}/mine.db"], "not an Optuna journal"),
     ([*B, "--ranks", "a,b"], "--ranks"),
     ([*B, "--models", "nosuch"], "model"),
     ([*B, "--depths", "weird"], "depth"),

@@ -49,3 +49,13 @@ def test_trial_measures_the_cost_of_its_own_steps():
     assert cost.memory.peak_bytes == predicted.memory.peak_bytes
     assert cost.storage_bytes == predicted.storage_bytes
     assert run_trial(config, profile=False).cost is None
+
+
+def test_a_diverging_trial_is_a_fault_with_its_reason_not_an_accuracy():
+    """LoRA at lr 0.99 drives the loss to NaN within an epoch: the trial says so instead of
+    reporting the accuracy of a broken model (the search records it as failed)."""
+    from advisor.trial import DivergedError
+
+    with pytest.raises(DivergedError, match="not finite after"):
+        run_trial(TrialConfig(model="mobilenetv3", method="lora", lr=0.99, epochs=1))
+    assert not issubclass(DivergedError, AdvisorError)  # the configuration's, not the user's
