@@ -173,7 +173,8 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
 
         check_targets(args.export, device)  # before the work, not after it
     result = recommend(device, args.model, args.task, build(Constraints, args, "constraints"),
-                       args.batch_size, args.resolution, args.samples, args.storage, args.study)
+                       args.batch_size, args.resolution, args.samples, args.storage, args.study,
+                       prefer=args.prefer)
     if args.export and result.recommendation is not None:
         from advisor.export import export_choice
 
@@ -254,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resolution", type=int, help="px (default: the device profile's)")
     p.add_argument("--samples", type=int,
                    help="training samples on the device (default: the task's)")
+    p.add_argument("--prefer", choices=("memory", "time", "flash"), default="memory",
+                   help="among configurations the evidence cannot tell apart, the one needing "
+                        "the least of this (default memory: RAM rules most updates out)")
     study(p)
     p.add_argument("--export", metavar="FILE",
                    help="write the choice and the commands that reproduce it (.json, .toml, "

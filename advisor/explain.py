@@ -67,12 +67,75 @@ def reason(standing: Standing | None, violations: list[Violation], lever: str | 
     notes += [extrapolation(e) for e in extrapolated]
     suffix = "".join(f"; {n}" for n in notes)
     if standing.kind == "chosen":
-        return "the most accurate configuration that fits" + suffix
+        if not standing.ties:
+            return "the most accurate configuration that fits" + suffix
+        return (f"the least {COST_WORDS[standing.prefer]} of the {standing.ties + 1} "
+                "configurations that fit and are tied with the most accurate" + suffix)
     points = 100 * standing.gap
     if standing.kind == "less_accurate":
         return f"{points:.1f} points less accurate (predicted)" + suffix
-    return (f"{points:.1f} points less accurate, within the surrogate's error "
-            f"(+-{100 * standing.error:.1f}): a close alternative" + suffix)
+    return (f"tied with the choice ({_gap_words(points)}; within the most accurate's 90% "
+            f"interval, ±{100 * standing.error:.1f}): needs more "
+            f"{COST_WORDS[standing.prefer]}" + suffix)
+
+
+COST_WORDS = {"memory": "RAM", "time": "update time", "flash": "flash"}
+
+
+def _gap_words(points: float) -> str:
+    return (f"{points:.1f} points less accurate" if points >= 0
+            else f"{-points:.1f} points more accurate")
+
+
+def ties(group: list, prefer: str) -> str | None:
+    """'full, lora r8 and galore r1 cannot be told apart: each lies within the 90% interval of
+    the most accurate, 91.0% ± 1.2%; lora r8 needs 40% less RAM than full' (``group``: the
+    chosen option and those tied with it, most accurate first)."""
+    if len(group) < 2:
+        return None
+    chosen = next(o for o in group if o.standing.kind == "chosen")
+    names = [o.label for o in group[:3]] + ([f"{len(group) - 3} more"] if len(group) > 3 else [])
+    best = group[0]
+    cost = {"memory": "required_ram_bytes", "time": "update_seconds", "flash": "flash_bytes"}
+    mine, theirs = getattr(chosen, cost[prefer]), getattr(best, cost[prefer])
+    saving = (f"{chosen.label} needs {1 - mine / theirs:.0%} less {COST_WORDS[prefer]} than "
+              f"{best.label}" if theirs > 0 and mine < theirs and chosen is not best
+              else f"{chosen.label} needs the least {COST_WORDS[prefer]}")
+    return (f"{', '.join(names[:-1])} and {names[-1]} cannot be told apart: each lies within "
+            f"the 90% interval of the most accurate, {accuracy(best)}; {saving} "
+            "(--prefer memory|time|flash)")
+
+
+def accuracy(option) -> str:
+    """'91.2% ± 1.3%', or the value with why it has no interval."""
+    if option.accuracy_error is None:
+        return f"{option.predicted_accuracy:.1%} (no interval: the study repeated no trial)"
+    return f"{option.predicted_accuracy:.1%} ± {option.accuracy_error:.1%}"
+
+
+def short_violation(v: Violation) -> str:
+    """A violation in a table cell: 'RAM 2.1 GiB > 1.5 GiB'."""
+    if v.constraint == "memory":
+        return f"RAM {human_bytes(v.need)} > {human_bytes(v.limit)}"
+    if v.constraint == "flash":
+        return f"flash {human_bytes(v.need)} > {human_bytes(v.limit)}"
+    if v.constraint == "update_time":
+        return f"~{v.need:.0f} s > {v.limit:.0f} s"
+    return f"{v.need:.1%} < {v.limit:.1%}"
+
+
+def short_reason(standing: Standing | None, violations: list[Violation],
+                 extrapolated: bool = False) -> str:
+    """``reason`` in a table cell of about 20 characters (the levers are in the label)."""
+    if violations:
+        more = f" +{len(violations) - 1}" if len(violations) > 1 else ""
+        return short_violation(violations[0]) + more
+    if standing is None or standing.kind == "chosen":
+        return "chosen"
+    text = f"{-100 * standing.gap:+.1f} pts"
+    if standing.kind == "tied":
+        text += f", tied (±{100 * standing.error:.1f}): more {COST_WORDS[standing.prefer]}"
+    return text + (", BN extrap." if extrapolated else "")
 
 
 def suggestion(s: Suggestion | None) -> str | None:
@@ -104,14 +167,21 @@ def suggestion(s: Suggestion | None) -> str | None:
 
 
 def notes(*, tried: int, trials: int, error: float, task: str, dataset: str,
-          trial_resolution: int, epochs: int, batch_size: int, resolution: int,
-          runtime: str, frozen_weights_in_flash: bool, samples: int,
+          trial_resolution: int, trial_batch_size: int, epochs: int, batch_size: int,
+          resolution: int, runtime: str, frozen_weights_in_flash: bool, samples: int,
           training_gflops: float, training_gflops_basis: str) -> list[str]:
     """Where each kind of figure in a recommendation comes from, and how sure it is."""
+    scale = (f"; the device trains at batch {batch_size}, {resolution} px: accuracy is "
+             f"extrapolated from the trials' batch {trial_batch_size}, {trial_resolution} px"
+             if (batch_size, resolution) != (trial_batch_size, trial_resolution) else "")
     return [
-        f"accuracy: measured for the {tried} configurations the study tried, else a "
-        f"random-forest surrogate over its {trials} trials ('{task}' task on {dataset}, "
-        f"{trial_resolution} px, {epochs} epochs); cross-validated error +-{error:.1%}",
+        f"accuracy: the mean of its trials for each of the {tried} configurations the study "
+        f"tried, "
+        f"else a random-forest surrogate over its {trials} trials ('{task}' task on {dataset}, "
+        f"batch {trial_batch_size}, {trial_resolution} px, {epochs} epochs); ± is a 90% "
+        f"interval: of the mean, from the seed noise of repeated trials, where tried; of a new "
+        f"trial, calibrated on held-out trials, where predicted (cross-validated mean error "
+        f"{error:.1%}){scale}",
         f"memory, FLOPs, storage: exact, one training step on fake tensors at batch "
         f"{batch_size}, {resolution} px; RAM need = {runtime}"
         + (", frozen weights read from flash" if frozen_weights_in_flash else ""),

@@ -39,7 +39,7 @@ def commands(result: Recommendation, option: Option, device_arg: str) -> dict[st
     scale = ["--batch-size", str(option.batch_size), "--resolution", str(option.resolution)]
     where = ["--model", result.model]
     recommend = ["advisor", "recommend", "--device", device_arg, *where, "--task", result.task,
-                 *scale, *flags(result.constraints)]
+                 *scale, *flags(result.constraints), "--prefer", result.prefer]
     trial = ["advisor", "trial", *where, "--task", result.task, *flags(option.as_config()),
              "--epochs", str(option.epochs)]
     profile = ["advisor", "profile", *where,
@@ -103,8 +103,10 @@ def export_choice(result: Recommendation, option: Option, device: DeviceProfile,
         "constraints": result.constraints.model_dump(mode="json"),
         "configuration": {**option.as_config().model_dump(mode="json"), "epochs": option.epochs,
                           "batch_size": option.batch_size, "resolution": option.resolution},
-        "accuracy": {"predicted": option.predicted_accuracy, "error": option.accuracy_error,
-                     "measured_in_study": option.best_trial_accuracy},
+        "accuracy": {"predicted": option.predicted_accuracy,
+                     "interval_90_half_width": option.accuracy_error,
+                     "measured_in_study": option.measured_accuracy,
+                     "measured_runs": option.measured_runs},
         "cost": {"peak_bytes": option.peak_bytes, "required_ram_bytes": option.required_ram_bytes,
                  "flops_per_step": option.flops_per_step, "storage_bytes": option.storage_bytes,
                  "flash_bytes": option.flash_bytes,

@@ -43,7 +43,7 @@ def _check(constraint: str, need: float, limit: float, device_limit: float | Non
                                     set_by=set_by))
 
 
-def evaluate(config: Config, estimate: Estimate, error: float, cost: StepCost,
+def evaluate(config: Config, estimate: Estimate, cost: StepCost,
              device: DeviceProfile, limits: Constraints, epochs: int, samples: int,
              trial_batch_size: int = defaults.TRIAL_BATCH_SIZE) -> Option:
     """A candidate (its accuracy estimate and exact cost) judged against one device."""
@@ -71,8 +71,9 @@ def evaluate(config: Config, estimate: Estimate, error: float, cost: StepCost,
     return Option(
         **config.model_copy(update={"lr": estimate.config.lr}).model_dump(), epochs=epochs,
         batch_size=cost.batch_size, resolution=cost.resolution,
-        predicted_accuracy=estimate.accuracy, accuracy_error=error,
-        best_trial_accuracy=estimate.accuracy if estimate.measured else None,
+        predicted_accuracy=estimate.accuracy, accuracy_error=estimate.half_width,
+        measured_accuracy=estimate.accuracy if estimate.measured else None,
+        measured_runs=estimate.runs,
         extrapolated=_extrapolated(config, cost.batch_size, trial_batch_size),
         peak_bytes=cost.memory.peak_bytes, memory_breakdown=memory,
         required_ram_bytes=int(required), flops_per_step=cost.flops.total,

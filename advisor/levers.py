@@ -49,8 +49,8 @@ def relieve(evidence: Evidence, options: list[Option], device: DeviceProfile,
     relieved = {}
     for o in todo:
         for c in tries[o.config]:
-            option = evaluate(c, estimates[c], o.accuracy_error, exact[c], device, limits,
-                              evidence.epochs, samples)
+            option = evaluate(c, estimates[c], exact[c], device, limits, evidence.epochs,
+                              samples)
             if option.feasible:
                 relieved[o.config] = option
                 break

@@ -19,10 +19,16 @@ class Option(Config):
     epochs: int
     batch_size: int
     resolution: int
-    predicted_accuracy: float = Field(description="Measured (best trial) if the study tried "
-                                                  "this configuration, else the surrogate's.")
-    accuracy_error: float = Field(description="The surrogate's cross-validated MAE.")
-    best_trial_accuracy: float | None = Field(None, description="If tried: best measured.")
+    predicted_accuracy: float = Field(description="Measured (the mean of its trials at the best "
+                                                  "learning rate) if the study tried this "
+                                                  "configuration, else the surrogate's.")
+    accuracy_error: float | None = Field(
+        description="Half-width of the 90% interval: of the mean of its trials if tried, of a "
+                    "new trial if predicted (calibrated on held-out trials); None when tried "
+                    "but the study repeated nothing, so the seed noise is unknown "
+                    "(surrogate.py).")
+    measured_accuracy: float | None = Field(None, description="If tried: the mean measured.")
+    measured_runs: int = Field(0, description="Trials behind measured_accuracy.")
     extrapolated: list[Extrapolation] = Field(
         default_factory=list, description="How the run recommended differs from the runs the "
                                           "accuracy was measured or learned on.")
@@ -70,6 +76,7 @@ class Basis(BaseModel):
     tried: int  # configurations the study measured
     dataset: str
     trial_resolution: int
+    trial_batch_size: int
     epochs: int
     batch_size: int
     resolution: int
@@ -83,7 +90,9 @@ class Recommendation(BaseModel):
     task: str
     study: str
     trials: int
-    surrogate_error: float
+    surrogate_error: float = Field(description="The surrogate's cross-validated mean "
+                                               "absolute error over the study's trials.")
+    prefer: str = Field("memory", description="The cost that decides among tied options.")
     samples: int
     constraints: Constraints
     recommendation: Option | None
@@ -101,11 +110,20 @@ class Recommendation(BaseModel):
 
     @computed_field
     @property
+    def ties(self) -> str | None:
+        """Which configurations the evidence cannot tell apart, and why this one won."""
+        group = [o for o in self.ranked if o.standing is not None
+                 and o.standing.kind in ("chosen", "tied")]
+        return explain.ties(sorted(group, key=lambda o: -o.predicted_accuracy), self.prefer)
+
+    @computed_field
+    @property
     def notes(self) -> list[str]:
         b, device = self.basis, self.basis.device
         return explain.notes(
             tried=b.tried, trials=self.trials, error=self.surrogate_error, task=self.task,
-            dataset=b.dataset, trial_resolution=b.trial_resolution, epochs=b.epochs,
+            dataset=b.dataset, trial_resolution=b.trial_resolution,
+            trial_batch_size=b.trial_batch_size, epochs=b.epochs,
             batch_size=b.batch_size, resolution=b.resolution,
             runtime=device.memory().describe(),
             frozen_weights_in_flash=device.frozen_weights_in_flash, samples=self.samples,

@@ -1,32 +1,72 @@
-"""Order the evaluated candidates and say where each stands: feasible first, then the most
-accurate, then the least RAM; a feasible runner-up is a close alternative when its gap to the
-recommendation is within the accuracy estimate's error."""
+"""Order the evaluated candidates and say where each stands.
+
+Ties: a feasible option is tied with the most accurate feasible one when its accuracy lies
+inside the most accurate one's 90% interval (surrogate.py: the t-interval of a mean of
+repeated trials, or the calibrated interval of a prediction). Only the best's uncertainty
+counts: an untried option's own wide interval must not make it a winner. Without an interval
+(a tried configuration in a study that repeated nothing) nothing is tied. The evidence cannot
+tell tied options apart, so among them the cheapest for the device is chosen: by ``prefer``, the
+RAM needed by default (RAM is what most often rules an update out on an edge device), or the
+update time, or the flash; the accuracy breaks exact cost ties. The others follow by accuracy,
+then RAM; the infeasible last.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
 
 from advisor.methods import METHODS
 from advisor.options import Option
 from advisor.verdicts import Standing
 
+Preference = Literal["memory", "time", "flash"]
+PREFER_DEFAULT: Preference = "memory"
+COSTS: dict[str, Callable[[Option], float]] = {
+    "memory": lambda o: o.required_ram_bytes,
+    "time": lambda o: o.update_seconds,
+    "flash": lambda o: o.flash_bytes,
+}
 
-def rank_options(options: list[Option]) -> list[Option]:
-    return sorted(options, key=lambda o: (not o.feasible, -o.predicted_accuracy,
-                                          o.required_ram_bytes))
+
+def tie_margin(best: Option) -> float:
+    return best.accuracy_error or 0.0
 
 
-def with_standings(ranked: list[Option], error: float) -> list[Option]:
+def tied(best: Option, option: Option) -> bool:
+    return best.predicted_accuracy - option.predicted_accuracy <= tie_margin(best)
+
+
+def rank_options(options: list[Option], prefer: Preference = PREFER_DEFAULT) -> list[Option]:
+    by_accuracy = sorted(options, key=lambda o: (not o.feasible, -o.predicted_accuracy,
+                                                 o.required_ram_bytes))
+    if not by_accuracy or not by_accuracy[0].feasible:
+        return by_accuracy
+    best = by_accuracy[0]
+    cost = COSTS[prefer]
+    chosen = min((o for o in by_accuracy if o.feasible and tied(best, o)),
+                 key=lambda o: (cost(o), -o.predicted_accuracy))
+    return [chosen, *(o for o in by_accuracy if o is not chosen)]
+
+
+def with_standings(ranked: list[Option], prefer: Preference = PREFER_DEFAULT) -> list[Option]:
     """``ranked`` with each option's standing; the first is chosen if it fits."""
     chosen = ranked[0] if ranked and ranked[0].feasible else None
+    best = max((o for o in ranked if o.feasible), key=lambda o: o.predicted_accuracy,
+               default=None)
+    ties = sum(tied(best, o) for o in ranked if o.feasible) if best else 0
     out = []
     for i, option in enumerate(ranked):
-        if not option.feasible:
+        if not option.feasible or chosen is None or best is None:
             standing = Standing(kind="infeasible")
         elif i == 0:
-            standing = Standing(kind="chosen")
+            standing = Standing(kind="chosen", gap=best.predicted_accuracy
+                                - option.predicted_accuracy, error=tie_margin(best),
+                                ties=ties - 1, prefer=prefer)
         else:
-            gap = chosen.predicted_accuracy - option.predicted_accuracy
-            standing = Standing(kind="less_accurate" if gap > error else "close_alternative",
-                                gap=gap, error=error)
+            standing = Standing(kind="tied" if tied(best, option) else "less_accurate",
+                                gap=chosen.predicted_accuracy - option.predicted_accuracy,
+                                error=tie_margin(best), prefer=prefer)
         out.append(option.model_copy(update={"standing": standing}))
     return out
 

@@ -17,7 +17,14 @@ from advisor.evidence import Evidence, study_evidence
 from advisor.feasibility import evaluate
 from advisor.levers import relieve, with_full_depth_need
 from advisor.options import Basis, Option, Recommendation
-from advisor.ranking import alternatives, rank_options, with_standings
+from advisor.ranking import (
+    COSTS,
+    PREFER_DEFAULT,
+    Preference,
+    alternatives,
+    rank_options,
+    with_standings,
+)
 from advisor.space import grid
 from advisor.suggest import suggest
 from advisor.surrogate import NotEnoughTrials
@@ -29,15 +36,17 @@ def evaluate_all(evidence: Evidence, configs: list[Config], device: DeviceProfil
     """Every candidate with its exact device-scale cost and estimated accuracy."""
     exact = costs(evidence.model, configs, batch_size, resolution, evidence.num_classes)
     estimates = evidence.estimates(configs)
-    return [evaluate(c, estimates[c], evidence.surrogate.cv_mae, exact[c], device, limits,
-                     evidence.epochs, samples) for c in configs]
+    return [evaluate(c, estimates[c], exact[c], device, limits, evidence.epochs, samples)
+            for c in configs]
 
 
 def decide(evidence: Evidence, device: str | DeviceProfile = "jetson-nano",
            constraints: Constraints | None = None, batch_size: int | None = None,
            resolution: int | None = None, samples: int | None = None,
-           configs: list[Config] | None = None) -> Recommendation:
-    """Rank every candidate for this device and these limits."""
+           configs: list[Config] | None = None,
+           prefer: Preference = PREFER_DEFAULT) -> Recommendation:
+    """Rank every candidate for this device and these limits; among options the evidence
+    cannot tell apart, the cheapest by ``prefer`` (ranking.py)."""
     profile = load_device(device)
     limits = constraints or Constraints()
     batch_size = profile.batch_size if batch_size is None else batch_size
@@ -50,7 +59,9 @@ def decide(evidence: Evidence, device: str | DeviceProfile = "jetson-nano",
     plain = evaluate_all(evidence, candidates, profile, limits, batch_size, resolution, samples)
     options = with_full_depth_need(relieve(evidence, plain, profile, limits, batch_size,
                                            resolution, samples), plain)
-    ranked = with_standings(rank_options(options), evidence.surrogate.cv_mae)
+    if prefer not in COSTS:
+        raise AdvisorError(f"--prefer must be one of {', '.join(COSTS)}, got '{prefer}'")
+    ranked = with_standings(rank_options(options, prefer), prefer)
     chosen = ranked[0] if ranked[0].feasible else None
     suggested = None if chosen else suggest(evidence.model, options, profile, limits,
                                             evidence.num_classes, batch_size, resolution,
@@ -59,10 +70,11 @@ def decide(evidence: Evidence, device: str | DeviceProfile = "jetson-nano",
     return Recommendation(
         device=profile.id, device_name=profile.name, model=evidence.model, task=evidence.task,
         study=evidence.study, trials=surrogate.n_trials, surrogate_error=surrogate.cv_mae,
-        samples=samples, constraints=limits, recommendation=chosen,
+        prefer=prefer, samples=samples, constraints=limits, recommendation=chosen,
         alternatives=alternatives(ranked), suggested=suggested, ranked=ranked,
         basis=Basis(tried=len(surrogate.tried), dataset=evidence.dataset,
-                    trial_resolution=evidence.trial_resolution, epochs=evidence.epochs,
+                    trial_resolution=evidence.trial_resolution,
+                    trial_batch_size=defaults.TRIAL_BATCH_SIZE, epochs=evidence.epochs,
                     batch_size=batch_size, resolution=resolution, device=profile))
 
 
@@ -72,7 +84,8 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = defaults
               samples: int | None = None, storage: str | None = None,
               study: str | None = None, trials: int = defaults.TRIALS,
               epochs: int = defaults.EPOCHS,
-              configs: list[Config] | None = None) -> Recommendation:
+              configs: list[Config] | None = None,
+              prefer: Preference = PREFER_DEFAULT) -> Recommendation:
     """The best configuration that fits, with its costs, slack and the runners-up.
 
     Runs a study first if (model, task) has no usable one (a few minutes, shown with a
@@ -96,4 +109,5 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = defaults
                       f"{storage or 'the cache'}; later calls reuse them)")
         search(model, task, max(trials, defaults.MIN_TRIALS) - have, storage, study, epochs=epochs)
         evidence = study_evidence(model, task, storage, study, epochs)
-    return decide(evidence, profile, constraints, batch_size, resolution, samples, configs)
+    return decide(evidence, profile, constraints, batch_size, resolution, samples, configs,
+                  prefer)

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from advisor.explain import human_bytes, human_count
+from advisor.explain import accuracy, human_bytes, human_count
 
 console = Console()
 
@@ -48,13 +48,14 @@ def print_recommendation(result) -> None:
     if o is None:
         console.print(Panel(f"[bold red]Nothing feasible.[/] {result.suggestion}", title=head))
     else:
-        measured = (f" (best trial: {o.best_trial_accuracy:.1%})"
-                    if o.best_trial_accuracy is not None else " (untried: surrogate only)")
+        measured = (f" (measured: mean of {o.measured_runs} trial"
+                    f"{'s' if o.measured_runs != 1 else ''})"
+                    if o.measured_accuracy is not None else " (untried: surrogate only)")
         m = o.memory_breakdown
         lines = [
             f"[bold green]{o.label}[/], lr {o.lr:.2g}, batch {o.batch_size}, "
             f"{o.resolution} px, {o.epochs} epochs",
-            f"predicted accuracy {o.predicted_accuracy:.1%} ± {o.accuracy_error:.1%}{measured}",
+            f"accuracy {accuracy(o)}{measured}",
             f"peak memory {human_bytes(o.peak_bytes)} (params {human_bytes(m['params'])}, grads "
             f"{human_bytes(m['grads'])}, optimizer {human_bytes(m['optimizer'])}, activations "
             f"{human_bytes(m['activations'])}, temp {human_bytes(m['temp'])}); "
@@ -66,13 +67,33 @@ def print_recommendation(result) -> None:
             "slack: " + ", ".join(_slack(k, v) for k, v in o.slack.items()),
         ]
         console.print(Panel("\n".join(lines), title=head))
-    rows = [[a.label, f"{a.predicted_accuracy:.1%}", human_bytes(a.required_ram_bytes),
-             f"{a.update_seconds:.0f} s", human_bytes(a.storage_bytes), a.reason]
-            for a in result.alternatives]
-    table("Runners-up (best of each method) and why each lost",
-          ["configuration", "pred. acc.", "RAM need", "time (est.)", "flash", "why not"], rows)
+    if result.ties:
+        console.print(f"[bold]Ties:[/] {result.ties}", highlight=False)
+    print_runners_up(result.alternatives)
     for note in result.notes:
         console.print(f"· {note}", style="dim", highlight=False)
+
+
+def print_runners_up(alternatives) -> None:
+    """The runners-up in an 80-column terminal, each row on at most two lines: short reasons
+    (the full ones are in --json and the TUI), no vertical rules."""
+    from rich import box
+
+    from advisor.explain import short_reason
+
+    t = Table(title="Runners-up (best of each method)", title_justify="left",
+              box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    t.add_column("configuration", ratio=1, min_width=20, overflow="fold")
+    for name in ("acc.", "RAM need", "time~", "flash"):
+        t.add_column(name, justify="right", no_wrap=True)
+    t.add_column("why not", max_width=19, overflow="fold")
+    for a in alternatives:
+        t.add_row(a.label, f"{a.predicted_accuracy:.1%}", human_bytes(a.required_ram_bytes),
+                  f"{a.update_seconds:.0f} s", human_bytes(a.storage_bytes),
+                  short_reason(a.standing, a.violations, bool(a.extrapolated)))
+    console.print(t)
+    console.print("pts: vs the choice; ±: tie margin (90%); time~: estimate; full reasons: "
+                  "--json", style="dim", highlight=False)
 
 
 def _slack(constraint: str, value: float) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import optuna
 
-from advisor import defaults, space
+from advisor import defaults, repeats, space
 from advisor.config import Config, TrialConfig
 from advisor.dead_workers import fail_dead_workers, worker_mark
 from advisor.errors import AdvisorError, IncompatibleConfigError
@@ -88,7 +88,7 @@ def objective(study_attrs: dict, trial: optuna.Trial) -> tuple[float, float]:
     config = space.suggest(trial, study_attrs["model"])
     trial_config = TrialConfig(**config.model_dump(), model=study_attrs["model"],
                                task=study_attrs["task"], dataset=study_attrs["dataset"],
-                               epochs=study_attrs["epochs"])
+                               epochs=study_attrs["epochs"], seed=repeats.seed_of(trial))
     try:
         check_config(trial_config.model, trial_config)
     except IncompatibleConfigError as exc:
@@ -150,10 +150,21 @@ def search(model: str = defaults.MODEL, task: str = defaults.TASK,
 def run_trials(study: optuna.Study, trials: int, show_progress: bool = False,
                callbacks: list[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]]
                | None = None) -> None:
-    """This process's share of a search: ``trials`` trials on an opened study."""
+    """This process's share of a search: ``trials`` trials on an opened study, front-runners
+    re-run under new seeds where due (repeats.py)."""
     attrs = dict(study.user_attrs)
+    left = [trials]
+
+    def queue_repeat(study: optuna.Study, _: optuna.trial.FrozenTrial) -> None:
+        left[0] -= 1
+        if left[0] > 0 and repeats.due(study):
+            repeats.queue_front_runner(study)
+
+    if repeats.due(study):
+        repeats.queue_front_runner(study)
     study.optimize(lambda t: objective(attrs, t), n_trials=trials, catch=(TrialFault,),
-                   show_progress_bar=show_progress, gc_after_trial=False, callbacks=callbacks)
+                   show_progress_bar=show_progress, gc_after_trial=False,
+                   callbacks=[queue_repeat, *(callbacks or [])])
 
 
 def run_share(study_args: dict, trials: int,
@@ -168,9 +179,9 @@ def seed_study(results: list[dict], storage: str | None = None) -> dict[str, int
     not have produced (rank or learning rate outside its space, other resolution, weights or
     seed) or already holds are skipped. Each study is opened and read once. Returns the number
     added per study."""
-    # A study's trials differ only in the searched configuration: anything else (resolution,
-    # weights, seed...) would not be comparable with them.
-    fixed = TrialConfig().model_dump(exclude={"model", "task", "dataset", "epochs",
+    # A study's trials differ only in the searched configuration and the seed: anything else
+    # (resolution, weights...) would not be comparable with them.
+    fixed = TrialConfig().model_dump(exclude={"model", "task", "dataset", "epochs", "seed",
                                               *Config.model_fields})
     groups: dict[tuple, list[dict]] = {}
     for result in results:
@@ -201,7 +212,8 @@ def _as_trial(result: dict) -> optuna.trial.FrozenTrial:
     return optuna.trial.create_trial(
         params=params, distributions=dists,
         values=[result["accuracy_after"], float(result["cost"]["memory"]["peak_bytes"])],
-        user_attrs={"result": result, "seeded": True}, constraints={"refused": 0.0})
+        user_attrs={"result": result, "seeded": True, "seed": config.seed},
+        constraints={"refused": 0.0})
 
 
 def _result_key(result: dict) -> str:

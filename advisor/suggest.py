@@ -22,7 +22,8 @@ def _models_within(flash: float, num_classes: int) -> list[str]:
 
 def _estimate(option: Option) -> Estimate:
     return Estimate(option.predicted_accuracy, option.as_config(),
-                    option.best_trial_accuracy is not None)
+                    option.measured_accuracy is not None, option.accuracy_error,
+                    option.measured_runs)
 
 
 def suggest(model: str, options: list[Option], device: DeviceProfile, limits: Constraints,
@@ -44,8 +45,8 @@ def suggest(model: str, options: list[Option], device: DeviceProfile, limits: Co
             if (b, r) == (batch_size, resolution):
                 continue
             cost = costs(model, [config], b, r, num_classes)[config]
-            option = evaluate(config, _estimate(lightest), lightest.accuracy_error, cost, device,
-                              limits, lightest.epochs, samples)
+            option = evaluate(config, _estimate(lightest), cost, device, limits,
+                              lightest.epochs, samples)
             if option.feasible:
                 fits = Suggestion(kind="smaller_scale", config=config, batch_size=b,
                                   resolution=r, required_ram_bytes=option.required_ram_bytes)

@@ -43,9 +43,11 @@ class Standing(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["chosen", "less_accurate", "close_alternative", "infeasible"]
-    gap: float = 0.0  # accuracy behind the recommendation (0..1)
-    error: float = 0.0  # the accuracy estimate's error the gap is judged against
+    kind: Literal["chosen", "tied", "less_accurate", "infeasible"]
+    gap: float = 0.0  # accuracy behind the recommendation (chosen: behind the most accurate)
+    error: float = 0.0  # the tie margin the gap to the most accurate is judged against
+    ties: int = 0  # chosen: how many other options it was tied with
+    prefer: str = "memory"  # the cost that decided among ties
 
 
 class Suggestion(BaseModel):

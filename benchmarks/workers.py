@@ -68,6 +68,8 @@ def _states(storage: str) -> Counter:
 def kill_and_resume(storage: str) -> None:
     from optuna.trial import TrialState
 
+    from advisor.repeats import seed_of
+
     process = _search(storage, 8, 2)
     victim = None
     while victim is None and process.poll() is None:
@@ -90,11 +92,12 @@ def kill_and_resume(storage: str) -> None:
     _, err = process.communicate()
     study = _study(storage)
     print(f"  after the resume: {dict(_states(storage))} (command exited {process.returncode})")
-    complete = [tuple(sorted(t.params.items())) for t in study.trials
+    complete = [(tuple(sorted(t.params.items())), seed_of(t)) for t in study.trials
                 if t.state == TrialState.COMPLETE]
     retried = [t.number for t in study.trials
                if t.system_attrs.get("failed_trial") == victim.number]
-    print(f"  trial {victim.number} retried as {retried}; configurations completed twice: "
+    print(f"  trial {victim.number} retried as {retried}; configurations completed twice "
+          "with the same seed: "
           f"{len(complete) - len(set(complete))}; trial numbers unique: "
           f"{len({t.number for t in study.trials}) == len(study.trials)}")
 

@@ -13,6 +13,7 @@ import sqlalchemy
 from postgres_server import bindir, postgres
 
 from advisor.errors import AdvisorError
+from advisor.repeats import seed_of
 from advisor.search import NoStudy, open_study, search
 
 State = optuna.trial.TrialState
@@ -62,7 +63,7 @@ def test_worker_processes_share_one_study_without_losing_or_repeating_a_trial(se
     study = open_study("mobilenetv3", "unseen", url, create=False)
     assert sorted(t.number for t in study.trials) == list(range(4))
     assert all(t.state == State.COMPLETE for t in study.trials)
-    draws = [tuple(sorted(t.params.items())) for t in study.trials]
+    draws = [(tuple(sorted(t.params.items())), seed_of(t)) for t in study.trials]
     assert len(set(draws)) == 4
     workers = {t.user_attrs["worker"]["pid"] for t in study.trials[1:]}
     assert len(workers) == 3  # two of --jobs 2, one of the other command

@@ -38,7 +38,9 @@ def study(tmp_path_factory):
     from advisor.search import search
 
     storage = f"sqlite:///{tmp_path_factory.mktemp('study') / 'study.db'}"
-    search("mobilenet_v3_small", "unseen", trials=6, storage=storage, epochs=1)
+    # 12 trials: after the 8 start-up ones, the front-runner is repeated under new seeds,
+    # so the surrogate knows the seed noise and measured accuracies carry intervals.
+    search("mobilenet_v3_small", "unseen", trials=12, storage=storage, epochs=1)
     return storage
 
 
@@ -52,7 +54,7 @@ def test_recommendation_is_complete_and_explained(study):
     chosen = result.recommendation
     assert chosen is not None and chosen.feasible and not chosen.violations
     assert chosen.batch_size == 32 and chosen.resolution == 224
-    assert chosen.accuracy_error == result.surrogate_error > 0
+    assert 0 < chosen.accuracy_error < 1 and result.surrogate_error > 0  # 90% half-width
     assert chosen.slack["memory"] > 0
     assert chosen.flops_per_step == sum(v for k, v in chosen.flops_breakdown.items()
                                         if k != "svd_per_refresh")
@@ -63,13 +65,37 @@ def test_recommendation_is_complete_and_explained(study):
     assert any("ESTIMATE" in n for n in result.notes)
 
 
+@pytest.mark.parametrize("prefer", ["memory", "time", "flash"])
+def test_ties_go_to_the_cheapest_by_preference_and_are_said(study, prefer):
+    """Options the evidence cannot tell apart from the most accurate are ties; the cheapest
+    of them for the device wins, and the output names the tie."""
+    from advisor.ranking import COSTS, tied
+
+    result = _recommend(study, "jetson-nano", prefer=prefer)
+    chosen = result.recommendation
+    feasible = [o for o in result.ranked if o.feasible]
+    best = max(feasible, key=lambda o: o.predicted_accuracy)
+    assert best.accuracy_error is not None  # the fixture's study repeated its front-runner
+    group = [o for o in feasible if tied(best, o)]
+    assert chosen.key() in {o.key() for o in group}
+    assert COSTS[prefer](chosen) == min(COSTS[prefer](o) for o in group)
+    assert chosen.standing.ties == len(group) - 1
+    if len(group) > 1:
+        assert result.ties and chosen.label in result.ties and "cannot be told apart" in \
+            result.ties
+    less = [o for o in feasible if not tied(best, o)]
+    assert all(o.standing.kind == "less_accurate" for o in less)
+
+
 def test_the_device_changes_the_recommendation(study, tmp_path):
     path = tmp_path / "tiny.toml"
     path.write_text(TINY)
-    big = _recommend(study, "jetson-nano").recommendation
+    big = _recommend(study, "jetson-nano")
     small = _recommend(study, str(path))
     assert small.recommendation is not None
-    assert small.recommendation.label != big.label  # memory binds on the small board
+    fits = [{o.as_config().evidence_config().key() for o in r.ranked if o.feasible}
+            for r in (big, small)]
+    assert fits[1] < fits[0]  # memory binds on the small board
     full = next(a for a in small.alternatives if a.method == "full")
     assert not full.feasible and "RAM" in full.reason
     # Same costs, exactly: at the same scale the device only decides feasibility.

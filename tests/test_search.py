@@ -148,3 +148,24 @@ def _fake_result(config, **_):
                        steps=1, train_seconds=0.0, wall_seconds=0.0,
                        cost=MeasuredCost(batch_size=2, resolution=32, flops=cost.flops,
                                          memory=cost.memory, storage_bytes=cost.storage_bytes))
+
+
+def test_front_runners_are_run_again_under_new_seeds(storage, monkeypatch):
+    """After the start-up trials, one trial in three re-runs the most accurate configuration
+    that has fewer than 3 trials, with a seed it has not had; nothing is left queued."""
+    from advisor import repeats
+
+    monkeypatch.setattr("advisor.trial.run_trial", _fake_result)
+    study = search("mobilenetv3", "unseen", trials=14, storage=storage, epochs=1)
+    assert len(study.trials) == 14
+    assert not [t for t in study.trials if t.state == optuna.trial.TrialState.WAITING]
+    groups: dict = {}
+    for t in study.trials:
+        if t.state == optuna.trial.TrialState.COMPLETE and "result" in t.user_attrs:
+            groups.setdefault(tuple(sorted(t.params.items())), []).append(t)
+    repeated = [ts for ts in groups.values() if len(ts) > 1]
+    assert repeated and all(len(ts) <= repeats.SEEDS for ts in groups.values())
+    for ts in repeated:
+        seeds = [t.user_attrs["result"]["config"]["seed"] for t in ts]
+        assert len(set(seeds)) == len(seeds)
+        assert seeds == [repeats.seed_of(t) for t in ts]

@@ -10,9 +10,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from advisor.explain import human_bytes, human_count
+from advisor.explain import accuracy, human_bytes, human_count
 from advisor.options import Option
-from advisor.tui.labels import accuracy_text, seconds_text
+from advisor.tui.labels import seconds_text
 
 BAR = 24
 
@@ -44,11 +44,12 @@ def breakdown(option: Option) -> Table:
 
 
 def summary(option: Option) -> Text:
-    measured = (f", measured {option.best_trial_accuracy:.1%} in the study"
-                if option.best_trial_accuracy is not None else ", not tried: surrogate")
+    measured = (f", measured: mean of {option.measured_runs} trial"
+                f"{'s' if option.measured_runs != 1 else ''} in the study"
+                if option.measured_accuracy is not None else ", not tried: surrogate")
     lines = [
         Text(option.label, style="bold"),
-        Text(f"accuracy {accuracy_text(option)} points (cross-validated error){measured}"),
+        Text(f"accuracy {accuracy(option)}{measured}"),
         Text(f"update: {option.steps} steps, {seconds_text(option.update_seconds)} (ESTIMATE: "
              "FLOPs / the device's sustained rate); lr {:.2g}, batch {}, {} px".format(
                  option.lr, option.batch_size, option.resolution)),

@@ -17,6 +17,8 @@ def short_label(option: Option) -> str:
 
 
 def accuracy_text(option: Option) -> str:
+    if option.accuracy_error is None:
+        return f"{option.predicted_accuracy:.1%}"
     return f"{option.predicted_accuracy:.1%}±{option.accuracy_error * 100:.0f}"
 
 

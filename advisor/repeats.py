@@ -1,0 +1,55 @@
+"""Which trials the search runs again under new seeds, so that what decides has a mean.
+
+One trial is one draw of the seed's luck: the same configuration under four seeds spread over
+4-6 points on the built-in data (issue 12). The configurations that decide a recommendation
+are the front-runners, so once the random start-up trials are done, every ``EVERY``-th trial
+of a search re-runs the most accurate configuration (same parameters, learning rate included)
+that has fewer than ``SEEDS`` trials, with the next seed. The surrogate averages such
+repeats (surrogate.py), and their spread is part of the intervals it prints. A repeat is
+queued through Optuna's own ``enqueue_trial``, with its seed as a user attribute that the
+objective reads.
+"""
+
+from __future__ import annotations
+
+import optuna
+from optuna.trial import TrialState
+
+from advisor import defaults
+from advisor.sampler import STARTUP_TRIALS
+
+EVERY = 3  # after the start-up trials, one trial in three is a repeat
+SEEDS = 3  # trials per front-runner, each with its own seed
+
+
+def seed_of(trial: optuna.trial.BaseTrial) -> int:
+    """The fine-tune seed of a trial: the default, or the one its repeat was queued with."""
+    return int(trial.user_attrs.get("seed", defaults.SEED))
+
+
+def due(study: optuna.Study) -> bool:
+    """Whether the next trial of this study should be a repeat."""
+    n = len(study.get_trials(deepcopy=False))
+    return n >= STARTUP_TRIALS and n % EVERY == EVERY - 1
+
+
+def queue_front_runner(study: optuna.Study) -> bool:
+    """Queue the most accurate configuration with fewer than ``SEEDS`` trials (and none
+    queued or running) once more, with a seed it has not had. Returns whether one was."""
+    groups: dict[tuple, list[optuna.trial.FrozenTrial]] = {}
+    busy: set[tuple] = set()
+    for t in study.get_trials(deepcopy=False):
+        key = tuple(sorted(t.params.items()))
+        if t.state in (TrialState.WAITING, TrialState.RUNNING):
+            busy.add(key)
+        elif t.state == TrialState.COMPLETE and "result" in t.user_attrs:
+            groups.setdefault(key, []).append(t)
+    open_ = {k: ts for k, ts in groups.items() if len(ts) < SEEDS and k not in busy}
+    if not open_:
+        return False
+    key = max(open_, key=lambda k: sum(t.values[0] for t in open_[k]) / len(open_[k]))
+    used = {seed_of(t) for t in open_[key]}
+    seed = next(s for s in range(defaults.SEED, defaults.SEED + SEEDS + len(used) + 1)
+                if s not in used)
+    study.enqueue_trial(dict(key), user_attrs={"seed": seed})
+    return True
