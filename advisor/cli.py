@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from advisor import defaults
 from advisor.cli_fields import Parser, add_fields, build
 from advisor.errors import AdvisorError, validation_message
+from advisor.verdicts import PREFER_DEFAULT, PREFERENCES
 
 
 def _cmd_devices(args: argparse.Namespace) -> int:
@@ -255,9 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resolution", type=int, help="px (default: the device profile's)")
     p.add_argument("--samples", type=int,
                    help="training samples on the device (default: the task's)")
-    p.add_argument("--prefer", choices=("memory", "time", "flash"), default="memory",
+    p.add_argument("--prefer", choices=tuple(PREFERENCES), default=PREFER_DEFAULT,
                    help="among configurations the evidence cannot tell apart, the one needing "
-                        "the least of this (default memory: RAM rules most updates out)")
+                        f"the least of this (default {PREFER_DEFAULT}: RAM rules most updates "
+                        "out)")
     study(p)
     p.add_argument("--export", metavar="FILE",
                    help="write the choice and the commands that reproduce it (.json, .toml, "

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import ByteSize
 
 from advisor.config import Config
-from advisor.verdicts import Extrapolation, Standing, Suggestion, Violation
+from advisor.verdicts import PREFERENCES, Extrapolation, Standing, Suggestion, Violation
 
 
 def human_bytes(n: float) -> str:
@@ -96,8 +96,7 @@ def ties(group: list, prefer: str) -> str | None:
     chosen = next(o for o in group if o.standing.kind == "chosen")
     names = [o.label for o in group[:3]] + ([f"{len(group) - 3} more"] if len(group) > 3 else [])
     best = group[0]
-    cost = {"memory": "required_ram_bytes", "time": "update_seconds", "flash": "flash_bytes"}
-    mine, theirs = getattr(chosen, cost[prefer]), getattr(best, cost[prefer])
+    mine, theirs = getattr(chosen, PREFERENCES[prefer]), getattr(best, PREFERENCES[prefer])
     saving = (f"{chosen.label} needs {1 - mine / theirs:.0%} less {COST_WORDS[prefer]} than "
               f"{best.label}" if theirs > 0 and mine < theirs and chosen is not best
               else f"{chosen.label} needs the least {COST_WORDS[prefer]}")

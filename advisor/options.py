@@ -10,7 +10,14 @@ from pydantic import BaseModel, Field, computed_field
 from advisor import explain
 from advisor.config import Config
 from advisor.devices import Constraints, DeviceProfile
-from advisor.verdicts import Extrapolation, Standing, Suggestion, Violation
+from advisor.verdicts import (
+    PREFER_DEFAULT,
+    Extrapolation,
+    Preference,
+    Standing,
+    Suggestion,
+    Violation,
+)
 
 
 class Option(Config):
@@ -92,7 +99,8 @@ class Recommendation(BaseModel):
     trials: int
     surrogate_error: float = Field(description="The surrogate's cross-validated mean "
                                                "absolute error over the study's trials.")
-    prefer: str = Field("memory", description="The cost that decides among tied options.")
+    prefer: Preference = Field(PREFER_DEFAULT,
+                               description="The cost that decides among tied options.")
     samples: int
     constraints: Constraints
     recommendation: Option | None

@@ -13,20 +13,14 @@ then RAM; the infeasible last.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Literal
-
 from advisor.methods import METHODS
 from advisor.options import Option
-from advisor.verdicts import Standing
+from advisor.verdicts import PREFER_DEFAULT, PREFERENCES, Preference, Standing
 
-Preference = Literal["memory", "time", "flash"]
-PREFER_DEFAULT: Preference = "memory"
-COSTS: dict[str, Callable[[Option], float]] = {
-    "memory": lambda o: o.required_ram_bytes,
-    "time": lambda o: o.update_seconds,
-    "flash": lambda o: o.flash_bytes,
-}
+
+def cost(option: Option, prefer: Preference) -> float:
+    """What ``prefer`` compares among tied options."""
+    return getattr(option, PREFERENCES[prefer])
 
 
 def tie_margin(best: Option) -> float:
@@ -43,9 +37,8 @@ def rank_options(options: list[Option], prefer: Preference = PREFER_DEFAULT) -> 
     if not by_accuracy or not by_accuracy[0].feasible:
         return by_accuracy
     best = by_accuracy[0]
-    cost = COSTS[prefer]
     chosen = min((o for o in by_accuracy if o.feasible and tied(best, o)),
-                 key=lambda o: (cost(o), -o.predicted_accuracy))
+                 key=lambda o: (cost(o, prefer), -o.predicted_accuracy))
     return [chosen, *(o for o in by_accuracy if o is not chosen)]
 
 

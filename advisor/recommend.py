@@ -17,17 +17,11 @@ from advisor.evidence import Evidence, study_evidence
 from advisor.feasibility import evaluate
 from advisor.levers import relieve, with_full_depth_need
 from advisor.options import Basis, Option, Recommendation
-from advisor.ranking import (
-    COSTS,
-    PREFER_DEFAULT,
-    Preference,
-    alternatives,
-    rank_options,
-    with_standings,
-)
+from advisor.ranking import alternatives, rank_options, with_standings
 from advisor.space import grid
 from advisor.suggest import suggest
 from advisor.surrogate import NotEnoughTrials
+from advisor.verdicts import PREFER_DEFAULT, PREFERENCES, Preference
 
 
 def evaluate_all(evidence: Evidence, configs: list[Config], device: DeviceProfile,
@@ -59,8 +53,8 @@ def decide(evidence: Evidence, device: str | DeviceProfile = "jetson-nano",
     plain = evaluate_all(evidence, candidates, profile, limits, batch_size, resolution, samples)
     options = with_full_depth_need(relieve(evidence, plain, profile, limits, batch_size,
                                            resolution, samples), plain)
-    if prefer not in COSTS:
-        raise AdvisorError(f"--prefer must be one of {', '.join(COSTS)}, got '{prefer}'")
+    if prefer not in PREFERENCES:
+        raise AdvisorError(f"--prefer must be one of {', '.join(PREFERENCES)}, got '{prefer}'")
     ranked = with_standings(rank_options(options, prefer), prefer)
     chosen = ranked[0] if ranked[0].feasible else None
     suggested = None if chosen else suggest(evidence.model, options, profile, limits,

@@ -38,6 +38,13 @@ class Extrapolation(BaseModel):
     used: int  # in the recommended update
 
 
+# Among options the evidence cannot tell apart, the one needing the least of this (ranking.py):
+# the Option field each preference compares. RAM first: it rules most updates out.
+PREFERENCES = {"memory": "required_ram_bytes", "time": "update_seconds", "flash": "flash_bytes"}
+Preference = Literal["memory", "time", "flash"]
+PREFER_DEFAULT: Preference = "memory"
+
+
 class Standing(BaseModel):
     """Where a ranked option stands relative to the recommendation."""
 
@@ -47,7 +54,7 @@ class Standing(BaseModel):
     gap: float = 0.0  # accuracy behind the recommendation (chosen: behind the most accurate)
     error: float = 0.0  # the tie margin the gap to the most accurate is judged against
     ties: int = 0  # chosen: how many other options it was tied with
-    prefer: str = "memory"  # the cost that decided among ties
+    prefer: Preference = PREFER_DEFAULT  # the cost that decided among ties
 
 
 class Suggestion(BaseModel):

@@ -69,7 +69,7 @@ def test_recommendation_is_complete_and_explained(study):
 def test_ties_go_to_the_cheapest_by_preference_and_are_said(study, prefer):
     """Options the evidence cannot tell apart from the most accurate are ties; the cheapest
     of them for the device wins, and the output names the tie."""
-    from advisor.ranking import COSTS, tied
+    from advisor.ranking import cost, tied
 
     result = _recommend(study, "jetson-nano", prefer=prefer)
     chosen = result.recommendation
@@ -78,7 +78,7 @@ def test_ties_go_to_the_cheapest_by_preference_and_are_said(study, prefer):
     assert best.accuracy_error is not None  # the fixture's study repeated its front-runner
     group = [o for o in feasible if tied(best, o)]
     assert chosen.key() in {o.key() for o in group}
-    assert COSTS[prefer](chosen) == min(COSTS[prefer](o) for o in group)
+    assert cost(chosen, prefer) == min(cost(o, prefer) for o in group)
     assert chosen.standing.ties == len(group) - 1
     if len(group) > 1:
         assert result.ties and chosen.label in result.ties and "cannot be told apart" in \
