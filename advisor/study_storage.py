@@ -61,39 +61,46 @@ def sqlite_path(url: str) -> Path | None:
     return Path(url.removeprefix("sqlite:///").split("?", 1)[0])
 
 
-def check_sqlite(url: str, create: bool) -> None:
-    """Refuse a SQLite file that is not Optuna's, and reading one that does not exist."""
-    path = sqlite_path(url)
-    if path is None:
-        return
+def _existing_file(path: Path, create: bool) -> bool:
+    """Whether a storage file is there to be checked: a missing one is created by a search
+    and NoStudy to a reader; anything there but a regular file is refused."""
     if not path.exists():
         if not create:
             raise NoStudy(f"no study storage at {path}; run 'advisor search' first")
-        return
+        return False
     if not path.is_file():
         raise AdvisorError(f"study storage {path} is not a regular file")
+    return True
+
+
+def _check_tables(where: str, tables: set[str]) -> None:
+    """A database holding tables that are not Optuna's is someone's own: not ours to extend."""
+    if tables and not tables >= _OPTUNA_TABLES:
+        raise AdvisorError(f"refusing to use {where} as study storage: it holds other tables "
+                           f"({', '.join(sorted(tables)[:3])}), not an Optuna study")
+
+
+def check_sqlite(url: str, create: bool) -> None:
+    """Refuse a SQLite file that is not Optuna's, and reading one that does not exist."""
+    path = sqlite_path(url)
+    if path is None or not _existing_file(path, create):
+        return
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
             tables = {row[0] for row in db.execute(
                 "select name from sqlite_master where type = 'table'")}
     except sqlite3.DatabaseError as exc:
         raise AdvisorError(f"study storage {path} is not an SQLite database: {exc}") from None
-    if tables and not tables >= _OPTUNA_TABLES:
-        raise AdvisorError(f"refusing to use {path} as study storage: it holds other tables "
-                           f"({', '.join(sorted(tables)[:3])}), not an Optuna study")
+    _check_tables(str(path), tables)
 
 
 def check_journal(path: Path, create: bool) -> None:
     """Refuse a file that is not an Optuna journal, and reading one that does not exist."""
-    if not path.exists():
-        if not create:
-            raise NoStudy(f"no study storage at {path}; run 'advisor search' first")
+    if not _existing_file(path, create):
         if not path.parent.is_dir():
             raise AdvisorError(f"cannot create study storage {path}: "
                                f"{path.parent} is not a folder")
         return
-    if not path.is_file():
-        raise AdvisorError(f"study storage {path} is not a regular file")
     try:
         with path.open("rb") as f:
             first = f.readline(1 << 22)
@@ -134,9 +141,7 @@ def check_server_database(url: str, create: bool) -> None:
             tables = set(sqlalchemy.inspect(engine).get_table_names())
         finally:
             engine.dispose()
-    if tables and not tables >= _OPTUNA_TABLES:
-        raise AdvisorError(f"refusing to use {url} as study storage: it holds other tables "
-                           f"({', '.join(sorted(tables)[:3])}), not an Optuna study")
+    _check_tables(url, tables)
     if not tables and not create:
         raise NoStudy(f"no study storage at {url}; run 'advisor search' first")
 

@@ -134,13 +134,11 @@ class AccuracySurrogate:
         candidates = list(dict.fromkeys(c.evidence_config() for c in candidates))
         untried = [c for c in candidates if c not in self.tried]
         out = {}
-        tried = [self.tried[c] for c in candidates if c in self.tried]
-        if tried:
-            _, spread = _predict(self.model, np.array([features(e.config) for e in tried],
-                                                      dtype=object))
-            for e, s in zip(tried, spread, strict=True):
-                out[e.config.evidence_config()] = Estimate(
-                    e.accuracy, e.config, True, self._measured_half_width(e.runs, s), e.runs)
+        for c in candidates:
+            if c in self.tried:
+                e = self.tried[c]
+                out[c] = Estimate(e.accuracy, e.config, True, self._measured_half_width(e.runs),
+                                  e.runs)
         if untried:
             rows = [c.model_copy(update={"lr": Config(method=c.method).lr * s})
                     for c in untried for s in LR_SCALES]
@@ -157,7 +155,7 @@ class AccuracySurrogate:
     def _predicted_half_width(self, spread: float) -> float:
         return float(min(1.0, self.scale * np.hypot(spread, self.tau)))
 
-    def _measured_half_width(self, runs: int, spread: float) -> float | None:
+    def _measured_half_width(self, runs: int) -> float | None:
         """None without repeated trials: the model's error at a configuration says nothing
         about how a measured one varies with the seed."""
         if self.seed_sd is None:
