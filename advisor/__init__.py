@@ -29,6 +29,8 @@ _EXPORTS = {
     "Recommendation": "advisor.options",
     "Option": "advisor.options",
     "study_evidence": "advisor.evidence",
+    "evidence_for": "advisor.evidence",
+    "shipped_evidence": "advisor.shipped",
     "export_choice": "advisor.export",
     "search": "advisor.search",
     "seed_study": "advisor.search",

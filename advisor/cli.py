@@ -94,8 +94,11 @@ def _cmd_profile(args: argparse.Namespace) -> int:
 def _cmd_search(args: argparse.Namespace) -> int:
     from advisor.render import emit_json, print_study
     from advisor.search import completed_results, search
+    from advisor.tasks import check_dataset
 
-    study = search(args.model, args.task, args.trials, args.storage, args.study, jobs=args.jobs)
+    check_dataset(args.dataset)
+    study = search(args.model, args.task, args.trials, args.storage, args.study, args.dataset,
+                   jobs=args.jobs)
     results = completed_results(study)
     states: dict[str, int] = {}
     for t in study.trials:
@@ -154,12 +157,16 @@ def _cmd_tui(args: argparse.Namespace) -> int:
     from advisor.tui import run_tui
     from advisor.zoo import resolve_model
 
-    if not _has_terminal():
-        raise AdvisorError("advisor tui needs a terminal; for scripts use advisor recommend")
     device = load_device(args.device)  # bad input: one line before the screen opens
     resolve_model(args.model)
+    if args.dataset is not None:
+        from advisor.tasks import check_dataset
+
+        check_dataset(args.dataset)
+    if not _has_terminal():
+        raise AdvisorError("advisor tui needs a terminal; for scripts use advisor recommend")
     run_tui(device=device, model=args.model, task=args.task, storage=args.storage,
-            study=args.study)
+            study=args.study, dataset=args.dataset)
     return 0
 
 
@@ -175,7 +182,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
         check_targets(args.export, device)  # before the work, not after it
     result = recommend(device, args.model, args.task, build(Constraints, args, "constraints"),
                        args.batch_size, args.resolution, args.samples, args.storage, args.study,
-                       prefer=args.prefer)
+                       prefer=args.prefer, dataset=args.dataset)
     if args.export and result.recommendation is not None:
         from advisor.export import export_choice
 
@@ -213,6 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--task", choices=defaults.TASKS, default=defaults.TASK,
                            help=f"update scenario (default {defaults.TASK})")
 
+    def data(p: argparse.ArgumentParser, default: str | None) -> None:
+        p.add_argument("--dataset", default=default,
+                       help="the data to study: digits (built-in), fashion-mnist[:DIR], "
+                            "imagefolder:PATH or cifar10:PATH (default " + (
+                                default or "the shipped Fashion-MNIST evidence where it covers "
+                                           "the model and task, else digits") + ")")
+
     def study(p: argparse.ArgumentParser, what: str = "the study") -> None:
         p.add_argument("--storage", help=f"storage of {what}: a journal file path (many "
                                          "workers on one host; default: the cache's) or a "
@@ -245,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1,
                    help="worker processes on this host sharing the trials (default 1); on "
                         "other hosts, run the same command with the same postgresql:// storage")
+    data(p, defaults.DATASET)
     study(p)
 
     p = command("recommend", _cmd_recommend,
@@ -260,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="among configurations the evidence cannot tell apart, the one needing "
                         f"the least of this (default {PREFER_DEFAULT}: RAM rules most updates "
                         "out)")
+    data(p, None)
     study(p)
     p.add_argument("--export", metavar="FILE",
                    help="write the choice and the commands that reproduce it (.json, .toml, "
@@ -269,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
                                  "interactively (press ? inside for keys)", reports=False)
     p.add_argument("--device", default="jetson-nano", help="shipped id or a .toml path")
     where(p)
+    data(p, None)
     study(p, "the studies")
 
     p = command("benchmark", _cmd_benchmark,

@@ -21,6 +21,9 @@ from advisor.paths import cache_dir
 VERSION = 5  # bump when the profiler's results or the keys change
 
 
+SHIPPED = Path(__file__).with_name("shipped") / f"costs-v{VERSION}.json"
+
+
 def _path() -> Path:
     return cache_dir() / f"costs-v{VERSION}.json"
 
@@ -31,12 +34,31 @@ def _key(model: str, config: Config, resolution: int, num_classes: int, passes: 
                           "passes": passes})
 
 
-def _load() -> dict:
+_parsed: dict[Path, tuple[tuple[int, int], dict]] = {}
+
+
+def _read(path: Path) -> dict:
+    """The file's JSON, parsed once per version of the file (a recommendation reads the
+    cache several times; the shipped file alone is most of a megabyte). Not to be mutated."""
     try:
-        data = json.loads(_path().read_text())
-        return data if isinstance(data, dict) else {}
+        stat = path.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+        if path not in _parsed or _parsed[path][0] != version:
+            data = json.loads(path.read_text())
+            _parsed[path] = (version, data if isinstance(data, dict) else {})
+        return _parsed[path][1]
     except (OSError, ValueError):  # absent or damaged: rebuilt as configurations are profiled
         return {}
+
+
+def _load() -> dict:
+    """The user's cache over the shipped costs (both exact; the user's may hold more), as a
+    new dict the caller may add to."""
+    shipped, user = _read(SHIPPED), _read(_path())
+    refusals = {model: dict(known) for model, known in shipped.get("refusals", {}).items()}
+    for model, known in user.get("refusals", {}).items():
+        refusals.setdefault(model, {}).update(known)
+    return {**shipped, **user, "refusals": refusals}
 
 
 def _save(data: dict) -> None:

@@ -1,6 +1,6 @@
-"""What a study knows about (model, task), whatever the device: the accuracy surrogate fitted
-to its trials and the size of the task. Read once, used for every device and every
-constraint; reading a study never writes to it."""
+"""What is known about (model, task), whatever the device: the accuracy estimates (a surrogate
+fitted to a study's trials, or the shipped benchmark's, shipped.py) and the size of the task.
+Read once, used for every device and every constraint; reading a study never writes to it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from advisor import defaults
 from advisor.config import Config, check_task
-from advisor.surrogate import AccuracySurrogate, Estimate, NotEnoughTrials
+from advisor.estimate import Estimate, Estimator, NotEnoughTrials
 from advisor.zoo import resolve_model
 
 
@@ -22,10 +22,11 @@ class Evidence:
     dataset: str
     study: str
     epochs: int
-    surrogate: AccuracySurrogate
+    surrogate: Estimator
     samples: int  # the task's target training set
     num_classes: int
     trial_resolution: int = defaults.TRIAL_RESOLUTION
+    shipped: bool = False  # the package's own evidence, used when the user names no data
     _estimates: dict[Config, Estimate] = field(default_factory=dict)
 
     def estimates(self, configs: list[Config]) -> dict[Config, Estimate]:
@@ -48,6 +49,7 @@ def study_evidence(model: str = defaults.MODEL, task: str = defaults.TASK,
     says to run a search); ``recommend`` runs one then.
     """
     from advisor.search import NoStudy, completed_results, open_study
+    from advisor.surrogate import AccuracySurrogate
 
     spec = resolve_model(model)
     check_task(task)
@@ -69,3 +71,20 @@ def study_evidence(model: str = defaults.MODEL, task: str = defaults.TASK,
     return Evidence(model=spec.name, task=task, dataset=dataset, study=opened.study_name,
                     epochs=epochs, surrogate=surrogate, samples=samples,
                     num_classes=num_classes)
+
+
+def evidence_for(model: str = defaults.MODEL, task: str = defaults.TASK,
+                 storage: str | None = None, study: str | None = None,
+                 epochs: int = defaults.EPOCHS, dataset: str | None = None) -> Evidence:
+    """The evidence a recommendation rests on: the shipped benchmark's (shipped.py) when the
+    user names no data, storage or study and the package ships (model, task) at these epochs;
+    otherwise the study on ``dataset`` (default: the built-in digits), as ``study_evidence``.
+    """
+    if dataset is None and storage is None and study is None:
+        from advisor.shipped import shipped_evidence
+
+        check_task(task)
+        shipped = shipped_evidence(resolve_model(model).name, task, epochs)
+        if shipped is not None:
+            return shipped
+    return study_evidence(model, task, storage, study, epochs, dataset or defaults.DATASET)

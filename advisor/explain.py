@@ -165,7 +165,7 @@ def suggestion(s: Suggestion | None) -> str | None:
             "relax that limit")
 
 
-def notes(*, tried: int, trials: int, error: float, task: str, dataset: str,
+def notes(*, study: str, tried: int, trials: int, error: float, task: str, dataset: str,
           trial_resolution: int, trial_batch_size: int, epochs: int, batch_size: int,
           resolution: int, runtime: str, frozen_weights_in_flash: bool, samples: int,
           training_gflops: float, training_gflops_basis: str) -> list[str]:
@@ -174,8 +174,8 @@ def notes(*, tried: int, trials: int, error: float, task: str, dataset: str,
              f"extrapolated from the trials' batch {trial_batch_size}, {trial_resolution} px"
              if (batch_size, resolution) != (trial_batch_size, trial_resolution) else "")
     return [
-        f"accuracy: the mean of its trials for each of the {tried} configurations the study "
-        f"tried, "
+        f"accuracy (evidence: {study}): the mean of its trials for each of the {tried} "
+        "configurations the study tried, "
         f"else a random-forest surrogate over its {trials} trials ('{task}' task on {dataset}, "
         f"batch {trial_batch_size}, {trial_resolution} px, {epochs} epochs); ± is a 90% "
         f"interval: of the mean, from the seed noise of repeated trials, where tried; of a new "

@@ -38,10 +38,12 @@ def commands(result: Recommendation, option: Option, device_arg: str) -> dict[st
     the exact device-scale cost."""
     scale = ["--batch-size", str(option.batch_size), "--resolution", str(option.resolution)]
     where = ["--model", result.model]
+    data = ["--dataset", result.basis.dataset]
     recommend = ["advisor", "recommend", "--device", device_arg, *where, "--task", result.task,
-                 *scale, *flags(result.constraints), "--prefer", result.prefer]
-    trial = ["advisor", "trial", *where, "--task", result.task, *flags(option.as_config()),
-             "--epochs", str(option.epochs)]
+                 *scale, *flags(result.constraints), "--prefer", result.prefer,
+                 *([] if result.basis.shipped else data)]
+    trial = ["advisor", "trial", *where, "--task", result.task, *data,
+             *flags(option.as_config()), "--epochs", str(option.epochs)]
     profile = ["advisor", "profile", *where,
                *flags(option, option.cost_fields() + option.cost_fields("scale")), *scale]
     return {name: shlex.join(argv) for name, argv in

@@ -13,9 +13,9 @@ from advisor import defaults
 from advisor.config import Config
 from advisor.cost.result import StepCost
 from advisor.devices import Constraints, DeviceProfile
+from advisor.estimate import Estimate
 from advisor.methods import METHODS
 from advisor.options import Option
-from advisor.surrogate import Estimate
 from advisor.verdicts import Extrapolation, Violation
 
 BYTES_PER_PARAM = 4  # float32 training

@@ -82,6 +82,7 @@ class Basis(BaseModel):
 
     tried: int  # configurations the study measured
     dataset: str
+    shipped: bool = False  # the package's own evidence (shipped.py), not a study of the user's
     trial_resolution: int
     trial_batch_size: int
     epochs: int
@@ -129,7 +130,8 @@ class Recommendation(BaseModel):
     def notes(self) -> list[str]:
         b, device = self.basis, self.basis.device
         return explain.notes(
-            tried=b.tried, trials=self.trials, error=self.surrogate_error, task=self.task,
+            study=self.study, tried=b.tried, trials=self.trials, error=self.surrogate_error,
+            task=self.task,
             dataset=b.dataset, trial_resolution=b.trial_resolution,
             trial_batch_size=b.trial_batch_size, epochs=b.epochs,
             batch_size=b.batch_size, resolution=b.resolution,

@@ -6,11 +6,19 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:
+    from rich.console import Console
 
-_console = Console(stderr=True)
+
+@cache
+def _console() -> Console:
+    # made on first use: rich.progress is a tenth of a second of a warm recommend's imports
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def enabled() -> bool:
@@ -21,8 +29,16 @@ def enabled() -> bool:
 @contextmanager
 def progress_bar(total: int, description: str) -> Iterator[Callable[[int], None]]:
     """Yields ``advance(n=1, description=None)``; the bar shows only where someone watches."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=_console, transient=True,
+                  TimeElapsedColumn(), console=_console(), transient=True,
                   disable=not enabled()) as bar:
         task = bar.add_task(description, total=total)
 
@@ -34,4 +50,4 @@ def progress_bar(total: int, description: str) -> Iterator[Callable[[int], None]
 
 def note(message: str) -> None:
     """A one-line status message for a person (stderr)."""
-    _console.print(message, style="dim", highlight=False)
+    _console().print(message, style="dim", highlight=False)

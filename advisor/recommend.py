@@ -1,9 +1,10 @@
-"""Constraints + device profile + study evidence -> a ranked, explained recommendation.
+"""Constraints + device profile + evidence -> a ranked, explained recommendation.
 
-Accuracy comes from the study (evidence.py: measured, or the surrogate with its measured
-error); cost comes from the exact profiler at the device's batch size and resolution
-(costcache.py); the device only decides feasibility and the estimated update time
-(feasibility.py). So a new device never needs new trials.
+Accuracy comes from the evidence (evidence.py: the shipped benchmark's when the user brings no
+data, else a study's; measured means, or the surrogate, each with a measured interval); cost
+comes from the exact profiler at the device's batch size and resolution (costcache.py); the
+device only decides feasibility and the estimated update time (feasibility.py). So a new
+device never needs new trials.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from advisor.config import Config, check_scale
 from advisor.costcache import costs, valid_configs
 from advisor.devices import Constraints, DeviceProfile, load_device
 from advisor.errors import AdvisorError
-from advisor.evidence import Evidence, study_evidence
+from advisor.estimate import NotEnoughTrials
+from advisor.evidence import Evidence, evidence_for, study_evidence
 from advisor.feasibility import evaluate
 from advisor.levers import relieve, with_full_depth_need
 from advisor.options import Basis, Option, Recommendation
 from advisor.ranking import alternatives, rank_options, with_standings
 from advisor.space import grid
 from advisor.suggest import suggest
-from advisor.surrogate import NotEnoughTrials
 from advisor.verdicts import PREFER_DEFAULT, PREFERENCES, Preference
 
 
@@ -67,6 +68,7 @@ def decide(evidence: Evidence, device: str | DeviceProfile = "jetson-nano",
         prefer=prefer, samples=samples, constraints=limits, recommendation=chosen,
         alternatives=alternatives(ranked), suggested=suggested, ranked=ranked,
         basis=Basis(tried=len(surrogate.tried), dataset=evidence.dataset,
+                    shipped=evidence.shipped,
                     trial_resolution=evidence.trial_resolution,
                     trial_batch_size=defaults.TRIAL_BATCH_SIZE, epochs=evidence.epochs,
                     batch_size=batch_size, resolution=resolution, device=profile))
@@ -79,29 +81,38 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = defaults
               study: str | None = None, trials: int = defaults.TRIALS,
               epochs: int = defaults.EPOCHS,
               configs: list[Config] | None = None,
-              prefer: Preference = PREFER_DEFAULT) -> Recommendation:
+              prefer: Preference = PREFER_DEFAULT,
+              dataset: str | None = None) -> Recommendation:
     """The best configuration that fits, with its costs, slack and the runners-up.
 
-    Runs a study first if (model, task) has no usable one (a few minutes, shown with a
-    progress bar). ``configs`` restricts the candidates (default: every method x rank x
-    target policy).
+    Without ``dataset``, ``storage`` or ``study`` the accuracy comes from the shipped
+    benchmark where it covers (model, task) (shipped.py); otherwise from the study of
+    ``dataset`` (default: the built-in digits), which is run first if it has too few trials (a
+    few minutes, shown with a progress bar). ``configs`` restricts the candidates (default:
+    every method x rank x target policy x depth).
     """
-    from advisor.search import completed_results, open_study, search
-
     profile = load_device(device)  # bad input fails before any study is opened or run
     check_scale(profile.batch_size if batch_size is None else batch_size,
                 profile.resolution if resolution is None else resolution)
     if samples is not None and samples < 1:  # before any study is opened or run
         raise AdvisorError(f"--samples must be >= 1, got {samples}")
+    if dataset is not None:
+        from advisor.tasks import check_dataset
+
+        check_dataset(dataset)  # before any study is opened or run
     try:
-        evidence = study_evidence(model, task, storage, study, epochs)
+        evidence = evidence_for(model, task, storage, study, epochs, dataset)
     except NotEnoughTrials:
-        opened = open_study(model, task, storage, study, epochs=epochs)
+        from advisor.search import completed_results, open_study, search
+
+        dataset = dataset or defaults.DATASET
+        opened = open_study(model, task, storage, study, dataset, epochs)
         have = len(completed_results(opened))
         progress.note(f"no usable study for {opened.user_attrs['model']} on '{task}' yet: "
                       f"running {max(trials, defaults.MIN_TRIALS) - have} short trials (stored in "
                       f"{storage or 'the cache'}; later calls reuse them)")
-        search(model, task, max(trials, defaults.MIN_TRIALS) - have, storage, study, epochs=epochs)
-        evidence = study_evidence(model, task, storage, study, epochs)
+        search(model, task, max(trials, defaults.MIN_TRIALS) - have, storage, study, dataset,
+               epochs)
+        evidence = study_evidence(model, task, storage, study, epochs, dataset)
     return decide(evidence, profile, constraints, batch_size, resolution, samples, configs,
                   prefer)

@@ -149,10 +149,14 @@ def search(model: str = defaults.MODEL, task: str = defaults.TASK,
 
 def run_trials(study: optuna.Study, trials: int, show_progress: bool = False,
                callbacks: list[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]]
-               | None = None) -> None:
+               | None = None,
+               trial_objective: Callable[[optuna.Trial], tuple[float, float]] | None = None
+               ) -> None:
     """This process's share of a search: ``trials`` trials on an opened study, front-runners
-    re-run under new seeds where due (repeats.py)."""
+    re-run under new seeds where due (repeats.py). ``trial_objective`` replaces the real
+    fine-tune (benchmarks/regret.py looks trials up in a measured grid instead)."""
     attrs = dict(study.user_attrs)
+    run = trial_objective or (lambda t: objective(attrs, t))
     left = [trials]
 
     def queue_repeat(study: optuna.Study, _: optuna.trial.FrozenTrial) -> None:
@@ -162,7 +166,7 @@ def run_trials(study: optuna.Study, trials: int, show_progress: bool = False,
 
     if repeats.due(study):
         repeats.queue_front_runner(study)
-    study.optimize(lambda t: objective(attrs, t), n_trials=trials, catch=(TrialFault,),
+    study.optimize(run, n_trials=trials, catch=(TrialFault,),
                    show_progress_bar=show_progress, gc_after_trial=False,
                    callbacks=[queue_repeat, *(callbacks or [])])
 

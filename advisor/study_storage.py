@@ -27,6 +27,9 @@ from optuna.storages.journal import JournalFileBackend, JournalStorage
 
 from advisor.errors import AdvisorError
 from advisor.paths import cache_dir
+from advisor.quiet import quiet_optuna
+
+quiet_optuna()  # an entry point's request for quiet, now that optuna is imported
 
 
 class NoStudy(AdvisorError):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from advisor.costcache import costs
 from advisor.devices import Constraints, DeviceProfile
+from advisor.estimate import Estimate
 from advisor.feasibility import BYTES_PER_PARAM, evaluate, memory_limit
 from advisor.options import Option
-from advisor.surrogate import Estimate
 from advisor.verdicts import Suggestion
 
 

@@ -37,7 +37,7 @@ from sklearn.preprocessing import OneHotEncoder
 
 from advisor import defaults
 from advisor.config import Config, TrialConfig
-from advisor.errors import AdvisorError
+from advisor.estimate import Estimate, NotEnoughTrials
 from advisor.methods import METHODS
 from advisor.space import lr_scale
 
@@ -51,21 +51,6 @@ CATEGORICAL = [i for i, name in enumerate(FIELDS) if isinstance(getattr(Config()
 NOT_APPLICABLE = "n/a"
 CATEGORIES = [[*typing.get_args(Config.model_fields[FIELDS[i]].annotation), NOT_APPLICABLE]
               for i in CATEGORICAL]
-
-
-class NotEnoughTrials(AdvisorError):
-    """The study has too few completed trials to learn from."""
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """The accuracy of a candidate at its best learning rate, and whether it was measured."""
-
-    accuracy: float
-    config: Config  # the candidate with that learning rate
-    measured: bool
-    half_width: float | None = None  # of its 90% interval (None: measured, noise unknown)
-    runs: int = 0  # trials averaged into ``accuracy`` (0: predicted)
 
 
 def features(config: Config) -> list:

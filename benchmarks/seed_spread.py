@@ -8,7 +8,7 @@ Each configuration of mobilenet_v3_small on the `unseen` task is trained with se
 size, each accuracy, the mean, the standard deviation across seeds, the range, and the
 binomial standard error of one accuracy on that test set (the part of the spread that the
 test set's size alone explains). The built-in digits protocol (359 training and 180 test
-images) is the old one; Fashion-MNIST (3,400 and 5,100) the new one (tasks.py).
+images) is the old one; Fashion-MNIST (2,400 and 3,600) the new one (tasks.py).
 """
 
 from __future__ import annotations

@@ -133,3 +133,17 @@ def test_ctrl_c_during_a_search_is_one_line_that_says_how_to_resume(capsys, tmp_
     code = main(["search", "--trials", "2", "--storage", f"sqlite:///{tmp_path / 's.db'}"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 130 and len(err) == 1 and "run the same command to go on" in err[0], err
+
+
+def test_the_entry_points_quiet_optunas_experimental_warnings_without_importing_it():
+    """quiet.py matches optuna's ExperimentalWarning by its texts, so the warm recommend need
+    not import optuna; both of optuna's texts must stay matched."""
+    code = ("import sys, warnings; from advisor.quiet import quiet_third_party; "
+            "quiet_third_party(); print('optuna' in sys.modules); "
+            "warnings.simplefilter('error', UserWarning); import optuna; "
+            "from optuna._experimental import experimental_func; "
+            "optuna.samplers.TPESampler(group=True, multivariate=True); "
+            "experimental_func('3.0.0')(lambda: None)(); print('quiet')")
+    result = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True,
+                            text=True, timeout=120)
+    assert result.stdout.split() == ["False", "quiet"], result.stderr

@@ -68,7 +68,7 @@ def test_bad_storage_and_missing_study_are_user_errors(tmp_path):
 def test_a_user_error_stops_the_search_at_once(storage):
     """A dataset that does not exist is the user's mistake, not a trial fault: the search ends
     with that one line after one trial instead of failing every trial."""
-    with pytest.raises(AdvisorError, match="image folder not found"):
+    with pytest.raises(AdvisorError, match="dataset folder not found"):
         search("mobilenetv3", "unseen", trials=4, storage=storage, epochs=1,
                dataset="imagefolder:/nonexistent")
     study = open_study("mobilenet_v3_small", "unseen", storage, epochs=1,

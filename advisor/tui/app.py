@@ -1,7 +1,7 @@
 """The app: a question on the left (device, model, task, scale, constraints), the answer on the
 right (ranked candidates, the trade-off plot, the study and its search).
 
-Everything it shows comes from the Python API (``study_evidence``, ``decide``, ``search``,
+Everything it shows comes from the Python API (``evidence_for``, ``decide``, ``search``,
 ``export_choice``); the app only reads the form and draws. Slow calls (fitting the surrogate,
 costing a new resolution, running trials) run in worker threads so the UI never freezes.
 """
@@ -29,11 +29,11 @@ from advisor import defaults
 from advisor.config import Config
 from advisor.devices import DeviceProfile, list_devices, load_device
 from advisor.errors import AdvisorError
-from advisor.evidence import Evidence, study_evidence
+from advisor.estimate import NotEnoughTrials
+from advisor.evidence import Evidence, evidence_for
 from advisor.feasibility import memory_limit
 from advisor.options import Option, Recommendation
 from advisor.recommend import decide
-from advisor.surrogate import NotEnoughTrials
 from advisor.tui.detail import OptionDetail
 from advisor.tui.device_editor import DeviceEditor
 from advisor.tui.export_screen import ExportScreen
@@ -74,7 +74,8 @@ class AdvisorApp(App[None]):
                  model: str = defaults.MODEL, task: str = defaults.TASK,
                  storage: str | None = None, study: str | None = None,
                  epochs: int = defaults.EPOCHS, configs: list[Config] | None = None,
-                 export_dir: str | Path | None = None, search_trials: int = 8) -> None:
+                 export_dir: str | Path | None = None, search_trials: int = 8,
+                 dataset: str | None = None) -> None:
         super().__init__()
         self.devices = {d.id: d for d in list_devices()}
         start = load_device(device)
@@ -82,6 +83,7 @@ class AdvisorApp(App[None]):
         self.start_device, self.start_model, self.start_task = start.id, \
             resolve_model(model).name, task
         self.storage, self.study, self.epochs, self.configs = storage, study, epochs, configs
+        self.dataset = dataset  # None: the shipped evidence where there is some
         self.export_dir = Path(export_dir) if export_dir else Path.cwd()
         self.search_trials = search_trials
         self.evidence: dict[tuple[str, str], Evidence] = {}
@@ -103,7 +105,7 @@ class AdvisorApp(App[None]):
                     with TabPane("Trade-off", id="plot"):
                         yield TradeOffPlot(id="tradeoff")
                     with TabPane("Search", id="search"):
-                        yield SearchPane(self.storage, self.study, self.epochs,
+                        yield SearchPane(self.storage, self.study, self.dataset, self.epochs,
                                          self.search_trials, id="search-pane")
         yield Footer()
 
@@ -155,10 +157,10 @@ class AdvisorApp(App[None]):
         import_torch_stack()
         try:
             if key not in self.evidence:
-                self.call_from_thread(self._status, f"opening the study for {question.model} on "
-                                      f"'{question.task}'...")
-                self.evidence[key] = study_evidence(question.model, question.task, self.storage,
-                                                    self.study, epochs=self.epochs)
+                self.call_from_thread(self._status, f"opening the evidence for {question.model} "
+                                      f"on '{question.task}'...")
+                self.evidence[key] = evidence_for(question.model, question.task, self.storage,
+                                                  self.study, self.epochs, self.dataset)
             self.call_from_thread(self._status, "ranking (a new resolution is costed once, "
                                   "about a second per configuration)...")
             result = decide(self.evidence[key], question.device, question.constraints,
@@ -290,5 +292,6 @@ class AdvisorApp(App[None]):
     @on(SearchPane.Finished)
     def _search_finished(self, event: SearchPane.Finished) -> None:
         self.evidence.pop((event.model, event.task), None)  # refit with the new trials
+        self.dataset = self.search_pane.dataset  # the study searched, not the shipped evidence
         self.notify("search finished: re-ranking with the new trials")
         self.ask()

@@ -23,11 +23,12 @@ class SearchPane(Vertical):
             super().__init__()
             self.model, self.task = model, task
 
-    def __init__(self, storage: str | None, study: str | None, epochs: int, trials: int,
-                 **kwargs) -> None:
+    def __init__(self, storage: str | None, study: str | None, dataset: str | None, epochs: int,
+                 trials: int, **kwargs) -> None:
         super().__init__(**kwargs)
         self.storage, self.study, self.epochs, self.default_trials = storage, study, epochs, \
             trials
+        self.dataset = dataset or defaults.DATASET
         self.searching = False
 
     def compose(self) -> ComposeResult:
@@ -45,8 +46,10 @@ class SearchPane(Vertical):
             text = (f"No usable study for {model} on '{task}' (needs {defaults.MIN_TRIALS} "
                     "trials).")
         else:
-            text = (f"Study {result.study}: {result.trials} trials; accuracy surrogate error "
-                    f"±{100 * result.surrogate_error:.1f} points (cross-validated).")
+            text = (f"Evidence: {result.study}, {result.trials} trials on "
+                    f"{result.basis.dataset}. Accuracies are means of repeated trials or "
+                    "surrogate predictions, each with its 90% interval.\nA search here adds "
+                    f"trials to the study on {self.dataset}, which the app then uses.")
         self.query_one("#study-status", Static).update(
             text + "\nEach trial is a short real fine-tune (seconds to a minute on a laptop).")
 
@@ -74,8 +77,8 @@ class SearchPane(Vertical):
 
         import_torch_stack()
         try:
-            search(model, task, trials, self.storage, self.study, epochs=self.epochs,
-                   show_progress=False, callbacks=[done])
+            search(model, task, trials, self.storage, self.study, self.dataset,
+                   epochs=self.epochs, show_progress=False, callbacks=[done])
         except AdvisorError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error")
         finally:

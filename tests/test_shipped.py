@@ -1,0 +1,111 @@
+"""The shipped evidence (advisor/shipped/, built by benchmarks/ship_evidence.py): there for the
+default model, consistent with its own trials, used when the user brings no data, and enough
+on its own: a first recommendation for any shipped device trains nothing, profiles nothing and
+imports neither torch, scikit-learn nor optuna."""
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from advisor import defaults, shipped
+from advisor.devices import list_devices
+from advisor.errors import AdvisorError
+from advisor.estimate import NotEnoughTrials
+from advisor.evidence import evidence_for
+
+PAIRS = shipped.shipped_pairs()
+
+
+def test_the_default_model_ships_both_tasks():
+    assert (defaults.MODEL, "unseen") in PAIRS and (defaults.MODEL, "shift") in PAIRS
+
+
+@pytest.mark.parametrize("model,task", PAIRS)
+def test_stored_estimates_are_what_the_surrogate_makes_of_the_stored_trials(model, task):
+    """A change to the surrogate (or the grid) without a rebuild fails here: rebuild with
+    python benchmarks/ship_evidence.py (finished trials are kept; only the files change)."""
+    from advisor.surrogate import AccuracySurrogate
+
+    document = shipped.read_document(shipped.evidence_file(model, task))
+    assert document["dataset"] == "fashion-mnist"
+    assert {"built", "command", "versions", "host"} <= set(document["provenance"])
+    assert all(t["config"]["dataset"] == "fashion-mnist"
+               and t["config"]["epochs"] == document["epochs"] for t in document["trials"])
+    stored = shipped.shipped_evidence(model, task, document["epochs"]).surrogate.stored
+    refit = AccuracySurrogate().fit(document["trials"]).estimate(list(stored))
+    for candidate, estimate in stored.items():
+        again = refit[candidate]
+        assert (again.config, again.measured, again.runs) == (
+            estimate.config, estimate.measured, estimate.runs), candidate.label
+        assert again.accuracy == pytest.approx(estimate.accuracy, abs=1e-9), candidate.label
+        assert again.half_width == pytest.approx(estimate.half_width, abs=1e-9)
+
+
+def test_recommend_without_data_rests_on_the_shipped_evidence_and_profiles_nothing(
+        tmp_path, monkeypatch):
+    from advisor.recommend import recommend
+
+    def started(*_, **__):
+        raise AssertionError("a recommendation on the shipped evidence did real work")
+
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path))  # a fresh machine's empty cache
+    monkeypatch.setattr("advisor.cost.profile_batch_scaled", started)
+    monkeypatch.setattr(importlib.import_module("advisor.search"), "search", started)
+    for model, task in PAIRS:
+        for device in list_devices():
+            result = recommend(device.id, model, task)
+            assert result.study.startswith("shipped benchmark of "), result.study
+            assert result.basis.dataset == "fashion-mnist"
+            assert result.trials == shipped.read_document(
+                shipped.evidence_file(model, task))["surrogate"]["n_trials"]
+
+
+def test_a_first_recommend_imports_no_training_stack(tmp_path):
+    """What keeps the first and the warm call fast: the command imports neither torch,
+    scikit-learn, scipy nor optuna (benchmarks/recommend_speed.py times it)."""
+    code = ("import sys; from advisor.cli import main; "
+            "code = main(['recommend', '--device', 'raspberry-pi-4-2gb', '--json']); "
+            "print(code, sorted(m for m in ('torch', 'sklearn', 'scipy', 'optuna') "
+            "if m in sys.modules), file=sys.stderr)")
+    env = {**os.environ, "ADVISOR_CACHE_DIR": str(tmp_path), "ADVISOR_NO_PROGRESS": "1"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stderr.strip().splitlines()[-1] == "0 []", done.stderr
+    assert json.loads(done.stdout)["recommendation"] is not None
+
+
+def test_naming_data_or_a_study_uses_the_study_instead(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path))
+    with pytest.raises(NotEnoughTrials):
+        evidence_for(defaults.MODEL, "unseen", storage=str(tmp_path / "mine.journal"))
+    with pytest.raises(NotEnoughTrials):
+        evidence_for(defaults.MODEL, "unseen", dataset="digits")
+    with pytest.raises(NotEnoughTrials):
+        evidence_for(defaults.MODEL, "unseen", study="mine")
+    assert not list(tmp_path.glob("*.journal"))  # reading creates nothing
+
+
+def test_other_epochs_or_an_unshipped_model_have_no_shipped_evidence():
+    assert shipped.shipped_evidence(defaults.MODEL, "unseen", epochs=1) is None
+    assert shipped.shipped_evidence("efficientnet_b0", "unseen") is None
+
+
+def test_a_file_of_another_format_is_ignored(tmp_path):
+    path = tmp_path / "evidence-x-unseen.json"
+    path.write_text(json.dumps({"format": shipped.FORMAT + 1}))
+    assert shipped.read_document(path) is None
+    path.write_text("{not json")
+    assert shipped.read_document(path) is None
+
+
+def test_a_bad_dataset_is_refused_before_any_study(monkeypatch):
+    from advisor.recommend import recommend
+
+    monkeypatch.setattr(importlib.import_module("advisor.search"), "open_study",
+                        lambda *_, **__: 1 / 0)
+    with pytest.raises(AdvisorError, match="unknown dataset"):
+        recommend("jetson-nano", dataset="mnist")
