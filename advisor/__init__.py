@@ -29,7 +29,7 @@ _EXPORTS = {
     "Recommendation": "advisor.options",
     "Option": "advisor.options",
     "study_evidence": "advisor.evidence",
-    "evidence_for": "advisor.evidence",
+    "evidence_for": "advisor.recommend",
     "shipped_evidence": "advisor.shipped",
     "export_choice": "advisor.export",
     "search": "advisor.search",

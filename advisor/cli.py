@@ -306,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="report", help="output folder (default report/); runs "
                                                    "already there are not repeated")
     p.add_argument("--seed-study", action="store_true",
-                   help="add the runs to the Optuna studies recommend uses")
+                   help="add the runs to the Optuna studies recommend --dataset uses")
     p.add_argument("--storage", help="Optuna storage URL for --seed-study")
     return parser
 

@@ -51,14 +51,20 @@ def _read(path: Path) -> dict:
         return {}
 
 
+TABLES = ("refusals", "parameters", "forward_peaks")  # per model, then per their own key
+
+
 def _load() -> dict:
     """The user's cache over the shipped costs (both exact; the user's may hold more), as a
     new dict the caller may add to."""
     shipped, user = _read(SHIPPED), _read(_path())
-    refusals = {model: dict(known) for model, known in shipped.get("refusals", {}).items()}
-    for model, known in user.get("refusals", {}).items():
-        refusals.setdefault(model, {}).update(known)
-    return {**shipped, **user, "refusals": refusals}
+    data = {**shipped, **user}
+    for table in TABLES:
+        merged = {model: dict(known) for model, known in shipped.get(table, {}).items()}
+        for model, known in user.get(table, {}).items():
+            merged.setdefault(model, {}).update(known)
+        data[table] = merged
+    return data
 
 
 def _save(data: dict) -> None:
@@ -91,6 +97,37 @@ def screen(model: str, configs: list[Config]) -> dict[Config, str | None]:
                 refusals[c.cost_config().key()] = None
         _save(data)
     return {c: refusals[c.cost_config().key()] for c in configs}
+
+
+def _remembered(table: str, model: str, key: str, compute) -> int:
+    """A per-model figure measured once on the meta device and kept with the costs, so that a
+    suggestion on a shipped device needs no model built (that alone imports torch)."""
+    data = _load()
+    known = data[table].setdefault(model, {})
+    if key not in known:
+        known[key] = int(compute())
+        _save(data)
+    return known[key]
+
+
+def parameter_count(model: str, num_classes: int) -> int:
+    """All parameters of the model with a ``num_classes`` head."""
+    def count() -> int:
+        from advisor.zoo import resolve_model, skeleton
+
+        return sum(p.numel() for p in skeleton(resolve_model(model), num_classes).parameters())
+
+    return _remembered("parameters", model, str(num_classes), count)
+
+
+def forward_peak(model: str, resolution: int, num_classes: int) -> int:
+    """cost.step.inference_peak, kept: the least any update at this resolution needs."""
+    def peak() -> int:
+        from advisor.cost.step import inference_peak
+
+        return inference_peak(model, resolution, num_classes)
+
+    return _remembered("forward_peaks", model, f"{resolution}:{num_classes}", peak)
 
 
 def valid_configs(model: str, configs: list[Config]) -> list[Config]:

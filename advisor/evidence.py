@@ -72,19 +72,3 @@ def study_evidence(model: str = defaults.MODEL, task: str = defaults.TASK,
                     epochs=epochs, surrogate=surrogate, samples=samples,
                     num_classes=num_classes)
 
-
-def evidence_for(model: str = defaults.MODEL, task: str = defaults.TASK,
-                 storage: str | None = None, study: str | None = None,
-                 epochs: int = defaults.EPOCHS, dataset: str | None = None) -> Evidence:
-    """The evidence a recommendation rests on: the shipped benchmark's (shipped.py) when the
-    user names no data, storage or study and the package ships (model, task) at these epochs;
-    otherwise the study on ``dataset`` (default: the built-in digits), as ``study_evidence``.
-    """
-    if dataset is None and storage is None and study is None:
-        from advisor.shipped import shipped_evidence
-
-        check_task(task)
-        shipped = shipped_evidence(resolve_model(model).name, task, epochs)
-        if shipped is not None:
-            return shipped
-    return study_evidence(model, task, storage, study, epochs, dataset or defaults.DATASET)

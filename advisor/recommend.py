@@ -10,19 +10,21 @@ device never needs new trials.
 from __future__ import annotations
 
 from advisor import defaults, progress
-from advisor.config import Config, check_scale
+from advisor.config import Config, check_scale, check_task
 from advisor.costcache import costs, valid_configs
 from advisor.devices import Constraints, DeviceProfile, load_device
 from advisor.errors import AdvisorError
 from advisor.estimate import NotEnoughTrials
-from advisor.evidence import Evidence, evidence_for, study_evidence
+from advisor.evidence import Evidence, study_evidence
 from advisor.feasibility import evaluate
 from advisor.levers import relieve, with_full_depth_need
 from advisor.options import Basis, Option, Recommendation
 from advisor.ranking import alternatives, rank_options, with_standings
+from advisor.shipped import shipped_evidence
 from advisor.space import grid
 from advisor.suggest import suggest
 from advisor.verdicts import PREFER_DEFAULT, PREFERENCES, Preference
+from advisor.zoo import resolve_model
 
 
 def evaluate_all(evidence: Evidence, configs: list[Config], device: DeviceProfile,
@@ -33,6 +35,21 @@ def evaluate_all(evidence: Evidence, configs: list[Config], device: DeviceProfil
     estimates = evidence.estimates(configs)
     return [evaluate(c, estimates[c], exact[c], device, limits, evidence.epochs, samples)
             for c in configs]
+
+
+def evidence_for(model: str = defaults.MODEL, task: str = defaults.TASK,
+                 storage: str | None = None, study: str | None = None,
+                 epochs: int = defaults.EPOCHS, dataset: str | None = None) -> Evidence:
+    """The evidence a recommendation rests on: the shipped benchmark's (shipped.py) when the
+    user names no data, storage or study and the package ships (model, task) at these epochs;
+    otherwise the study on ``dataset`` (default: the built-in digits), as ``study_evidence``.
+    """
+    if dataset is None and storage is None and study is None:
+        check_task(task)
+        shipped = shipped_evidence(resolve_model(model).name, task, epochs)
+        if shipped is not None:
+            return shipped
+    return study_evidence(model, task, storage, study, epochs, dataset or defaults.DATASET)
 
 
 def decide(evidence: Evidence, device: str | DeviceProfile = "jetson-nano",
@@ -105,12 +122,17 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = defaults
     except NotEnoughTrials:
         from advisor.search import completed_results, open_study, search
 
+        unshipped = dataset is None and storage is None and study is None
         dataset = dataset or defaults.DATASET
         opened = open_study(model, task, storage, study, dataset, epochs)
         have = len(completed_results(opened))
-        progress.note(f"no usable study for {opened.user_attrs['model']} on '{task}' yet: "
-                      f"running {max(trials, defaults.MIN_TRIALS) - have} short trials (stored in "
-                      f"{storage or 'the cache'}; later calls reuse them)")
+        why = (f"the package ships no evidence for {opened.user_attrs['model']} on '{task}'"
+               + (f" at {epochs} epochs" if epochs != defaults.EPOCHS else "")
+               + f" and there is no usable study on {dataset} yet" if unshipped else
+               f"no usable study for {opened.user_attrs['model']} on '{task}' yet")
+        progress.note(f"{why}: running {max(trials, defaults.MIN_TRIALS) - have} short trials "
+                      f"on {dataset} (stored in {storage or 'the cache'}; later calls reuse "
+                      "them)")
         search(model, task, max(trials, defaults.MIN_TRIALS) - have, storage, study, dataset,
                epochs)
         evidence = study_evidence(model, task, storage, study, epochs, dataset)

@@ -5,7 +5,7 @@ one JSON file per (model, task) in advisor/shipped/: every completed trial (repe
 the accuracy surrogate's estimate for every candidate of the grid computed from those trials
 when the file was built, and how it was built (date, command, library versions, host).
 ``advisor recommend`` uses it when the user brings no data, storage or study
-(evidence.evidence_for); ``--dataset`` runs a study on the user's data instead.
+(recommend.evidence_for); ``--dataset`` runs a study on the user's data instead.
 
 The estimates are stored rather than refitted because a recommendation from them then never
 imports scikit-learn (the warm call's budget is one second, most of it imports).
@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING
 from advisor import defaults
 from advisor.config import Config
 from advisor.estimate import Estimate
+from advisor.evidence import Evidence
 
 if TYPE_CHECKING:
-    from advisor.evidence import Evidence
     from advisor.surrogate import AccuracySurrogate
 
 FORMAT = 1  # bump when the file's fields change; older files are then ignored
@@ -116,8 +116,6 @@ def read_document(path: Path) -> dict | None:
 
 def shipped_evidence(model: str, task: str, epochs: int = defaults.EPOCHS) -> Evidence | None:
     """The shipped evidence of (model, task) at these epochs, or None if none is shipped."""
-    from advisor.evidence import Evidence
-
     document = read_document(evidence_file(model, task))
     if document is None or document["epochs"] != epochs:
         return None

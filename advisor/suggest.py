@@ -3,7 +3,7 @@ then a smaller resolution), or name the bound that no setting can move."""
 
 from __future__ import annotations
 
-from advisor.costcache import costs
+from advisor.costcache import costs, forward_peak, parameter_count
 from advisor.devices import Constraints, DeviceProfile
 from advisor.estimate import Estimate
 from advisor.feasibility import BYTES_PER_PARAM, evaluate, memory_limit
@@ -13,11 +13,10 @@ from advisor.verdicts import Suggestion
 
 def _models_within(flash: float, num_classes: int) -> list[str]:
     """The zoo's models whose float32 weights alone fit in ``flash`` bytes."""
-    from advisor.zoo import MODELS, skeleton
+    from advisor.zoo import MODELS
 
-    return [spec.name for spec in MODELS.values()
-            if sum(p.numel() for p in skeleton(spec, num_classes).parameters())
-            * BYTES_PER_PARAM < flash]
+    return [name for name in MODELS
+            if parameter_count(name, num_classes) * BYTES_PER_PARAM < flash]
 
 
 def _estimate(option: Option) -> Estimate:
@@ -51,9 +50,7 @@ def suggest(model: str, options: list[Option], device: DeviceProfile, limits: Co
                 fits = Suggestion(kind="smaller_scale", config=config, batch_size=b,
                                   resolution=r, required_ram_bytes=option.required_ram_bytes)
                 break
-        from advisor.cost.step import inference_peak
-
-        forward = device.memory().needed(inference_peak(model, resolution, num_classes))
+        forward = device.memory().needed(forward_peak(model, resolution, num_classes))
         if forward > memory_limit(device, limits):  # physical at this resolution
             memory = [v for v in lightest.violations if v.constraint == "memory"]
             return Suggestion(kind="forward_exceeds_ram", config=config, violations=memory,

@@ -16,7 +16,9 @@
 3. Per budget (a share of the grid's configurations, as trials) and search seed:
    - advisor: `advisor search`'s own loop (TPE drawing per trial from (seed, k), the
      front-runners repeated under new seeds), each trial looked up in the ground truth (the
-     run of the seed it asks for) instead of retrained, at the default learning rate; then
+     run of the seed it asks for, or another unused run of that configuration when the
+     search draws it again at another learning rate, which the truth does not vary) instead
+     of retrained; then
      the surrogate and the recommender as `advisor recommend` runs them (ties to the least
      RAM);
    - random search: that many distinct random configurations, one run each (seed 0), the
@@ -113,6 +115,7 @@ def advisor_trials(truth: Truth, budget: int, seed: int, peak: dict[Config, int]
     study = optuna.create_study(directions=["maximize", "minimize"],
                                 sampler=TrialSeededSampler(seed))
     taken: list[dict] = []
+    used: dict[Config, set[int]] = {}
 
     def looked_up(trial: optuna.Trial) -> tuple[float, float]:
         config = space.suggest(trial, truth.model).evidence_config()  # the grid's lr
@@ -120,7 +123,15 @@ def advisor_trials(truth: Truth, budget: int, seed: int, peak: dict[Config, int]
             trial.set_constraint("refused", 1.0)
             return 0.0, float("inf")
         runs = truth.runs[config]
-        result = runs[repeats.seed_of(trial) % len(runs)]
+        # A trial the search draws again (at another learning rate, which the truth does not
+        # vary) is a new training run: its seed's run if unused, else the next unused one, so
+        # that one measured run never counts twice (repeats would then show no noise).
+        seeds = used.setdefault(config, set())
+        wanted = repeats.seed_of(trial) % len(runs)
+        seed = wanted if wanted not in seeds else next(
+            (s for s in range(len(runs)) if s not in seeds), wanted)
+        seeds.add(seed)
+        result = runs[seed]
         trial.set_constraint("refused", 0.0)
         trial.set_user_attr("result", result)
         taken.append(result)

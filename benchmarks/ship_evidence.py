@@ -96,8 +96,10 @@ def build_costs() -> None:
     models = {model for model, _ in pairs}
     data = costcache._load()
     kept = {key: value for key, value in data.items()
-            if key != "refusals" and json.loads(key)["model"] in models}
-    kept["refusals"] = {m: r for m, r in data["refusals"].items() if m in models}
+            if key not in costcache.TABLES and json.loads(key)["model"] in models}
+    for table in costcache.TABLES:  # a suggestion names other models: their sizes are kept
+        kept[table] = {m: known for m, known in data[table].items()
+                       if m in models or table == "parameters"}
     write(costcache.SHIPPED, kept)
 
 

@@ -30,10 +30,10 @@ from advisor.config import Config
 from advisor.devices import DeviceProfile, list_devices, load_device
 from advisor.errors import AdvisorError
 from advisor.estimate import NotEnoughTrials
-from advisor.evidence import Evidence, evidence_for
+from advisor.evidence import Evidence
 from advisor.feasibility import memory_limit
 from advisor.options import Option, Recommendation
-from advisor.recommend import decide
+from advisor.recommend import decide, evidence_for
 from advisor.tui.detail import OptionDetail
 from advisor.tui.device_editor import DeviceEditor
 from advisor.tui.export_screen import ExportScreen
