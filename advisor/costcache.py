@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from advisor import progress
@@ -99,7 +100,7 @@ def screen(model: str, configs: list[Config]) -> dict[Config, str | None]:
     return {c: refusals[c.cost_config().key()] for c in configs}
 
 
-def _remembered(table: str, model: str, key: str, compute) -> int:
+def _remembered(table: str, model: str, key: str, compute: Callable[[], int]) -> int:
     """A per-model figure measured once on the meta device and kept with the costs, so that a
     suggestion on a shipped device needs no model built (that alone imports torch)."""
     data = _load()

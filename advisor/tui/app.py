@@ -292,6 +292,8 @@ class AdvisorApp(App[None]):
     @on(SearchPane.Finished)
     def _search_finished(self, event: SearchPane.Finished) -> None:
         self.evidence.pop((event.model, event.task), None)  # refit with the new trials
-        self.dataset = self.search_pane.dataset  # the study searched, not the shipped evidence
+        if self.dataset != self.search_pane.dataset:  # from now on the studies, not shipped
+            self.dataset = self.search_pane.dataset
+            self.evidence.clear()
         self.notify("search finished: re-ranking with the new trials")
         self.ask()
