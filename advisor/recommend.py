@@ -126,10 +126,13 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = defaults
         dataset = dataset or defaults.DATASET
         opened = open_study(model, task, storage, study, dataset, epochs)
         have = len(completed_results(opened))
-        why = (f"the package ships no evidence for {opened.user_attrs['model']} on '{task}'"
-               + (f" at {epochs} epochs" if epochs != defaults.EPOCHS else "")
-               + f" and there is no usable study on {dataset} yet" if unshipped else
-               f"no usable study for {opened.user_attrs['model']} on '{task}' yet")
+        name = opened.user_attrs["model"]
+        if unshipped:
+            at = f" at {epochs} epochs" if epochs != defaults.EPOCHS else ""
+            why = (f"the package ships no evidence for {name} on '{task}'{at} and there is "
+                   f"no usable study on {dataset} yet")
+        else:
+            why = f"no usable study for {name} on '{task}' yet"
         progress.note(f"{why}: running {max(trials, defaults.MIN_TRIALS) - have} short trials "
                       f"on {dataset} (stored in {storage or 'the cache'}; later calls reuse "
                       "them)")

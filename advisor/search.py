@@ -133,6 +133,9 @@ def search(model: str = defaults.MODEL, task: str = defaults.TASK,
         raise AdvisorError(f"--trials must be >= 1, got {trials}")
     if jobs < 1:
         raise AdvisorError(f"--jobs must be >= 1, got {jobs}")
+    from advisor.tasks import check_dataset
+
+    check_dataset(dataset)  # before a study is made for it
     check_concurrent(storage or default_storage(), jobs)
     study = open_study(model, task, storage, name, dataset, epochs, seed)
     _record_task_size(study, task, dataset)
