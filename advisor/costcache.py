@@ -9,7 +9,6 @@ resolution needs no profiling at all.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from advisor.config import Config, canonical_key
 from advisor.cost.result import StepCost
 from advisor.cost.scaling import BatchScaledCost
 from advisor.paths import cache_dir
+from advisor.userfiles import write_text
 
 VERSION = 5  # bump when the profiler's results or the keys change
 
@@ -69,9 +69,20 @@ def _load() -> dict:
 
 
 def _save(data: dict) -> None:
-    tmp = _path().with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(data))
-    os.replace(tmp, _path())
+    write_text(_path(), json.dumps(data))
+
+
+def export(models: set[str]) -> None:
+    """Keep what this process's cache knows about ``models`` as the shipped costs
+    (benchmarks/ship_evidence.py); a suggestion names other models, so every model's
+    parameter count is kept."""
+    data = _load()
+    kept = {key: value for key, value in data.items()
+            if key not in TABLES and json.loads(key)["model"] in models}
+    for table in TABLES:
+        kept[table] = {m: known for m, known in data[table].items()
+                       if m in models or table == "parameters"}
+    write_text(SHIPPED, json.dumps(kept, separators=(",", ":")))
 
 
 def screen(model: str, configs: list[Config]) -> dict[Config, str | None]:

@@ -74,12 +74,13 @@ def reason(standing: Standing | None, violations: list[Violation], lever: str | 
     points = 100 * standing.gap
     if standing.kind == "less_accurate":
         return f"{points:.1f} points less accurate (predicted)" + suffix
-    return (f"tied with the choice ({_gap_words(points)}; within the most accurate's 90% "
-            f"interval, ±{100 * standing.error:.1f}): needs more "
+    return (f"tied with the choice ({_gap_words(points)}; at most {100 * standing.error:.1f} "
+            f"points below the most accurate: {TIE_TEST}): needs more "
             f"{COST_WORDS[standing.prefer]}" + suffix)
 
 
 COST_WORDS = {"memory": "RAM", "time": "update time", "flash": "flash"}
+TIE_TEST = "inside its 90% interval, and half a point at most"  # ranking.tie_margin
 
 
 def _gap_words(points: float) -> str:
@@ -88,9 +89,9 @@ def _gap_words(points: float) -> str:
 
 
 def ties(group: list, prefer: str) -> str | None:
-    """'full, lora r8 and galore r1 cannot be told apart: each lies within the 90% interval of
-    the most accurate, 91.0% ± 1.2%; lora r8 needs 40% less RAM than full' (``group``: the
-    chosen option and those tied with it, most accurate first)."""
+    """'full, lora r8 and galore r1 cannot be told apart: each lies at most 0.5 points below
+    the most accurate, 91.0% ± 1.2% (...); lora r8 needs 40% less RAM than full' (``group``:
+    the chosen option and those tied with it, most accurate first)."""
     if len(group) < 2:
         return None
     chosen = next(o for o in group if o.standing.kind == "chosen")
@@ -100,9 +101,9 @@ def ties(group: list, prefer: str) -> str | None:
     saving = (f"{chosen.label} needs {1 - mine / theirs:.0%} less {COST_WORDS[prefer]} than "
               f"{best.label}" if theirs > 0 and mine < theirs and chosen is not best
               else f"{chosen.label} needs the least {COST_WORDS[prefer]}")
-    return (f"{', '.join(names[:-1])} and {names[-1]} cannot be told apart: each lies within "
-            f"the 90% interval of the most accurate, {accuracy(best)}; {saving} "
-            "(--prefer memory|time|flash)")
+    return (f"{', '.join(names[:-1])} and {names[-1]} cannot be told apart: each lies at most "
+            f"{100 * chosen.standing.error:.1f} points below the most accurate, "
+            f"{accuracy(best)} ({TIE_TEST}); {saving} (--prefer memory|time|flash)")
 
 
 def accuracy(option) -> str:

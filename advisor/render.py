@@ -92,8 +92,8 @@ def print_runners_up(alternatives) -> None:
                   f"{a.update_seconds:.0f} s", human_bytes(a.storage_bytes),
                   short_reason(a.standing, a.violations, bool(a.extrapolated)))
     console.print(t)
-    console.print("pts: vs the choice; ±: tie margin (90%); time~: estimate; full reasons: "
-                  "--json", style="dim", highlight=False)
+    console.print("pts: vs the choice; ±: tie margin (90% interval, 0.5 pts at most); time~: "
+                  "estimate; full reasons: --json", style="dim", highlight=False)
 
 
 def _slack(constraint: str, value: float) -> str:

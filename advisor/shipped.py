@@ -53,15 +53,15 @@ class ShippedEstimates:
     _fitted: AccuracySurrogate | None = field(default=None, repr=False)
 
     def estimate(self, candidates: list[Config]) -> dict[Config, Estimate]:
+        """Evidence.estimates keeps what this returns; only the refit is kept here."""
         keys = list(dict.fromkeys(c.evidence_config() for c in candidates))
         missing = [k for k in keys if k not in self.stored]
-        if missing:
-            if self._fitted is None:
-                from advisor.surrogate import AccuracySurrogate
+        if missing and self._fitted is None:
+            from advisor.surrogate import AccuracySurrogate
 
-                self._fitted = AccuracySurrogate().fit(self.trials)
-            self.stored.update(self._fitted.estimate(missing))
-        return {k: self.stored[k] for k in keys}
+            self._fitted = AccuracySurrogate().fit(self.trials)
+        fitted = self._fitted.estimate(missing) if missing else {}
+        return {k: self.stored[k] if k in self.stored else fitted[k] for k in keys}
 
 
 def estimate_json(candidate: Config, e: Estimate) -> dict:

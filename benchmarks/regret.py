@@ -3,7 +3,8 @@
     python benchmarks/regret.py [--models mobilenet_v3_small,resnet18] [--tasks unseen,shift]
         [--devices jetson-nano,raspberry-pi-4-2gb,esp32-s3-psram] [--seeds 3]
         [--search-seeds 5] [--budgets 0.1,0.2,0.4] [--ranks 1,2,4,8,16,32]
-        [--depths all,half,quarter,last] [--epochs 4]
+        [--depths all,half,quarter,last] [--epochs 4] [--jobs 2]
+        [--report docs/regret.md]
 
 1. Ground truth: every configuration of the grid the recommender considers (method x rank x
    target policy x depth that the model accepts; --ranks and --depths narrow the grid for the
@@ -39,6 +40,8 @@ import random
 import statistics
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
 import optuna
 
@@ -55,6 +58,8 @@ from advisor.sampler import TrialSeededSampler
 from advisor.search import run_trials
 from advisor.surrogate import AccuracySurrogate
 from advisor.trial import run_trial
+from advisor.userfiles import write_text
+from advisor.workers import threads_per_worker
 
 DATASET = "fashion-mnist"
 RULES = {"always full": Config(method="full"),
@@ -88,26 +93,51 @@ def the_grid(model: str, ranks: list[int], depths: list[str]) -> list[Config]:
             and (c.depth in kept_depths or not METHODS[c.method].reaches_backbone)]
 
 
-def measure_truth(model: str, task: str, configs: list[Config], seeds: int,
-                  epochs: int) -> Truth:
+def measure_truth(model: str, task: str, configs: list[Config], seeds: int, epochs: int,
+                  jobs: int) -> Truth:
+    """Every (configuration, seed) run of the grid, from the cache or trained now by ``jobs``
+    spawned processes (threads split between them); this process alone writes the cache, run
+    by run, so a killed or crashed run loses only the runs in flight."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
     path = cache_dir() / f"regret-v3-{model}-{task}-{DATASET}-e{epochs}.json"
     done: dict[str, dict] = json.loads(path.read_text()) if path.is_file() else {}
-    todo = [(c, s) for c in configs for s in range(seeds)
-            if TrialConfig(**c.model_dump(), model=model, task=task, dataset=DATASET,
-                           epochs=epochs, seed=s).key() not in done]
-    for i, (c, seed) in enumerate(todo):
-        trial = TrialConfig(**c.model_dump(), model=model, task=task, dataset=DATASET,
-                            epochs=epochs, seed=seed)
-        done[trial.key()] = run_trial(trial, profile=False).model_dump(mode="json")
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(done))
-        os.replace(tmp, path)
-        print(f"  truth {model}/{task} {i + 1}/{len(todo)}: {c.label} seed {seed}: "
-              f"{done[trial.key()]['accuracy_after']:.3f}", file=sys.stderr, flush=True)
-    runs = {c: [done[TrialConfig(**c.model_dump(), model=model, task=task, dataset=DATASET,
-                                 epochs=epochs, seed=s).key()] for s in range(seeds)]
-            for c in configs}
+    trials = {(c, s): TrialConfig(**c.model_dump(), model=model, task=task, dataset=DATASET,
+                                  epochs=epochs, seed=s) for c in configs for s in range(seeds)}
+    todo = [t for t in trials.values() if t.key() not in done]
+    failed = 0
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_threads,
+                             initargs=(threads_per_worker(jobs),)) as pool:
+        running = {pool.submit(_measured, t): t for t in todo}
+        for i, future in enumerate(as_completed(running)):
+            trial = running[future]
+            try:
+                done[trial.key()] = future.result()
+            except Exception as exc:  # one failed run is retried by the next invocation
+                failed += 1
+                print(f"  truth {trial.label}: failed ({type(exc).__name__}: {exc})",
+                      file=sys.stderr, flush=True)
+                continue
+            write_text(path, json.dumps(done))
+            print(f"  truth {model}/{task} {i + 1}/{len(todo)}: {trial.label} seed "
+                  f"{trial.seed}: {done[trial.key()]['accuracy_after']:.3f} "
+                  f"({done[trial.key()]['wall_seconds']:.0f} s)", file=sys.stderr, flush=True)
+    if failed:
+        sys.exit(f"{failed} ground-truth runs failed; run again to retry them")
+    runs = {c: [done[trials[c, s].key()] for s in range(seeds)] for c in configs}
     return Truth(model, task, epochs, runs)
+
+
+def _threads(count: int) -> None:
+    import torch
+
+    quiet_third_party()
+    torch.set_num_threads(count)
+
+
+def _measured(trial: TrialConfig) -> dict:
+    return run_trial(trial, profile=False).model_dump(mode="json")
 
 
 def advisor_trials(truth: Truth, budget: int, seed: int, peak: dict[Config, int]) -> list[dict]:
@@ -142,14 +172,31 @@ def advisor_trials(truth: Truth, budget: int, seed: int, peak: dict[Config, int]
     return taken
 
 
-def recommended(truth: Truth, trials: list[dict], configs: list[Config], device: DeviceProfile,
-                exact: dict, samples: int, num_classes: int) -> Config | None:
-    evidence = Evidence(model=truth.model, task=truth.task, dataset=DATASET, study="regret",
-                        epochs=truth.epochs, surrogate=AccuracySurrogate().fit(trials),
-                        samples=samples, num_classes=num_classes)
+def searched(truth: Truth, configs: list[Config], fractions: list[float], search_seeds: int,
+             peak: dict[Config, int], samples: int,
+             num_classes: int) -> dict[tuple[float, int], Evidence]:
+    """The advisor's evidence after each (budget, search seed): the search and the surrogate
+    do not depend on the device, so each is run once and ranked for every device."""
+    out = {}
+    for fraction in fractions:
+        for seed in range(search_seeds):
+            trials = advisor_trials(truth, _budget(fraction, configs), seed, peak)
+            out[fraction, seed] = Evidence(
+                model=truth.model, task=truth.task, dataset=DATASET, study="regret",
+                epochs=truth.epochs, surrogate=AccuracySurrogate().fit(trials),
+                samples=samples, num_classes=num_classes)
+    return out
+
+
+def _budget(fraction: float, configs: list[Config]) -> int:
+    return max(5, round(fraction * len(configs)))
+
+
+def recommended(evidence: Evidence, configs: list[Config], device: DeviceProfile,
+                exact: dict) -> Config | None:
     estimates = evidence.estimates(configs)
-    options = [evaluate(c, estimates[c], exact[c], device, Constraints(), truth.epochs,
-                        samples) for c in configs]
+    options = [evaluate(c, estimates[c], exact[c], device, Constraints(), evidence.epochs,
+                        evidence.samples) for c in configs]
     best = rank_options(options)[0]
     return best.config.evidence_config() if best.feasible else None
 
@@ -175,9 +222,9 @@ class Judge:
         return 100 * (self.oracle - self.means[choice]), self.ram[choice] / floor
 
 
-def device_rows(truth: Truth, configs: list[Config], device: DeviceProfile, peak: dict,
-                fractions: list[float], search_seeds: int, samples: int,
-                num_classes: int) -> list[tuple]:
+def device_rows(truth: Truth, configs: list[Config], device: DeviceProfile,
+                searches: dict[tuple[float, int], Evidence], fractions: list[float],
+                search_seeds: int, samples: int, num_classes: int) -> list[tuple]:
     exact = costs(truth.model, configs, device.batch_size, device.resolution, num_classes)
     options = {c: evaluate(c, _placeholder(c), exact[c], device, Constraints(), truth.epochs,
                            samples) for c in configs}
@@ -191,12 +238,11 @@ def device_rows(truth: Truth, configs: list[Config], device: DeviceProfile, peak
              for name, rule in RULES.items()}
     rows = []
     for fraction in fractions:
-        budget = max(5, round(fraction * len(configs)))
+        budget = _budget(fraction, configs)
         ours, theirs = [], []
         for seed in range(search_seeds):
-            trials = advisor_trials(truth, budget, seed, peak)
-            ours.append(judge.score(recommended(truth, trials, configs, device, exact, samples,
-                                                num_classes)))
+            ours.append(judge.score(recommended(searches[fraction, seed], configs, device,
+                                                exact)))
             drawn = random.Random(seed).sample(configs, min(budget, len(configs)))
             fits = [c for c in drawn if c in judge.feasible]
             theirs.append(judge.score(max(
@@ -216,6 +262,8 @@ def main() -> None:
     parser.add_argument("--ranks", default="1,2,4,8,16,32")
     parser.add_argument("--depths", default=",".join(space.DEPTHS))
     parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--jobs", type=int, default=2, help="processes training the truth")
+    parser.add_argument("--report", help="also write the figures there (docs/regret.md)")
     args = parser.parse_args()
     quiet_third_party()
     from advisor.tasks import load_task
@@ -223,24 +271,31 @@ def main() -> None:
     ranks = [int(r) for r in args.ranks.split(",")]
     fractions = [float(f) for f in args.budgets.split(",")]
     devices = [load_device(d) for d in args.devices.split(",")]
-    rows = []
+    rows, grids = [], []
     for model in args.models.split(","):
         configs = the_grid(model, ranks, args.depths.split(","))
         for task in args.tasks.split(","):
             data = load_task(task, DATASET)
             samples, num_classes = len(data.target.train), data.target.num_classes
-            truth = measure_truth(model, task, configs, args.seeds, args.epochs)
+            truth = measure_truth(model, task, configs, args.seeds, args.epochs,
+                                  args.jobs)
             peak = {c: cost.memory.peak_bytes for c, cost in
                     costs(model, configs, 32, 32, num_classes).items()}
             means = {c: truth.mean(c) for c in configs}
             best = max(means, key=means.get)
-            print(f"\n{model} / {task}: {len(configs)} configurations x {args.seeds} seeds; "
-                  f"best {best.label} {means[best]:.1%}, median "
-                  f"{statistics.median(means.values()):.1%}", flush=True)
+            grids.append(f"{model} / {task}: {len(configs)} configurations x {args.seeds} "
+                         f"seeds; best {best.label} {means[best]:.1%}, median "
+                         f"{statistics.median(means.values()):.1%}")
+            print("\n" + grids[-1], flush=True)
+            searches = searched(truth, configs, fractions, args.search_seeds, peak, samples,
+                                num_classes)
             for device in devices:
-                rows += device_rows(truth, configs, device, peak, fractions, args.search_seeds,
-                                    samples, num_classes)
-    _print_table(rows, fractions)
+                rows += device_rows(truth, configs, device, searches, fractions,
+                                    args.search_seeds, samples, num_classes)
+    table = _table(rows, fractions)
+    print("\n" + "\n".join(table))
+    if args.report:
+        _write_report(Path(args.report), grids, table)
 
 
 def _placeholder(config: Config):
@@ -257,12 +312,12 @@ def _mean(values: list[float]) -> str:
     return text + (f" ({missing} none)" if missing else "")
 
 
-def _print_table(rows: list, fractions: list[float]) -> None:
-    print("\nregret in points (mean / max over search seeds); RAM: the choice's need / the "
-          "cheapest's within 0.5 points of the best feasible")
-    print("| model | task | device | trials | advisor regret | max | advisor RAM | random "
-          "regret | max | random RAM | always full | always LoRA r8 | always head |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+def _table(rows: list, fractions: list[float]) -> list[str]:
+    lines = ["regret in points (mean / max over search seeds); RAM: the choice's need / the "
+             "cheapest's within 0.5 points of the best feasible", "",
+             "| model | task | device | trials | advisor regret | max | advisor RAM | random "
+             "regret | max | random RAM | always full | always LoRA r8 | always head |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for model, task, device, budget, fraction, ours, theirs, rules in rows:
         def cells(values: list[tuple[float, float]]) -> str:
             regrets = [r for r, _ in values]
@@ -272,17 +327,33 @@ def _print_table(rows: list, fractions: list[float]) -> None:
 
         fixed = " | ".join("infeasible" if r != r else f"{r:.2f} ({m:.1f}x)"
                            for r, m in rules.values())
-        print(f"| {model} | {task} | {device} | {budget} ({fraction:.0%}) | {cells(ours)} "
-              f"| {cells(theirs)} | {fixed} |")
-    print()
+        lines.append(f"| {model} | {task} | {device} | {budget} ({fraction:.0%}) "
+                     f"| {cells(ours)} | {cells(theirs)} | {fixed} |")
+    lines.append("")
     for fraction in fractions:
         ours = [r for row in rows if row[4] == fraction for r, _ in row[5]]
         theirs = [r for row in rows if row[4] == fraction for r, _ in row[6]]
         if ours:
-            print(f"budget {fraction:.0%}: advisor mean regret {_mean(ours)} points, random "
-                  f"search {_mean(theirs)} points")
+            lines.append(f"- budget {fraction:.0%}: advisor mean regret {_mean(ours)} points, "
+                         f"random search {_mean(theirs)} points")
     missing = sum(r != r for row in rows for r, _ in row[5])
-    print(f"recommendations missing or infeasible where something fits: {missing}")
+    lines.append(f"- recommendations missing or infeasible where something fits: {missing}")
+    return lines
+
+
+def _write_report(path: Path, grids: list[str], table: list[str]) -> None:
+    """The figures with what produced them (date, command, versions), as docs/regret.md."""
+    from importlib import metadata
+
+    versions = ", ".join(f"{name} {metadata.version(name)}" for name in
+                         ("torch", "torchvision", "peft", "galore-torch", "optuna",
+                          "scikit-learn"))
+    lines = ["# The regret benchmark", "",
+             f"Measured {datetime.now(UTC).date()} on {os.cpu_count()} CPU cores by "
+             f"`python benchmarks/regret.py {' '.join(sys.argv[1:])}` ({versions}). "
+             "What it measures and how: the docstring of benchmarks/regret.py.", "",
+             *[f"- {grid}" for grid in grids], "", *table]
+    write_text(path, "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from pathlib import Path
 from advisor import costcache, shipped
 from advisor.paths import cache_dir
 from advisor.quiet import quiet_third_party
+from advisor.userfiles import write_text
 
 MODELS = ("mobilenet_v3_small", "mobilenet_v3_small_050", "mobilenet_v2", "resnet18")
 LIBRARIES = ("torch", "torchvision", "peft", "galore-torch", "optuna", "scikit-learn", "numpy",
@@ -53,12 +54,6 @@ def provenance(seconds: float) -> dict:
             "trial_seconds": round(seconds, 1)}
 
 
-def write(path: Path, document: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(document, separators=(",", ":")))
-    os.replace(tmp, path)
-
-
 def build_evidence(model: str, task: str, trials: int, jobs: int, storage: str) -> None:
     from advisor.search import completed_results, open_study, search
 
@@ -72,7 +67,7 @@ def build_evidence(model: str, task: str, trials: int, jobs: int, storage: str) 
     document = shipped.build_document(
         model, task, attrs["epochs"], results, attrs["target_train_size"],
         attrs["num_classes"], provenance(sum(r["wall_seconds"] for r in results)))
-    write(shipped.evidence_file(model, task), document)
+    write_text(shipped.evidence_file(model, task), json.dumps(document, separators=(",", ":")))
     fit = document["surrogate"]
     repeated = sum(1 for row in document["tried"] if row["runs"] > 1)
     noise = f"{100 * fit['seed_sd']:.1f} points" if fit["seed_sd"] is not None else "unknown"
@@ -93,14 +88,7 @@ def build_costs() -> None:
         evidence = shipped.shipped_evidence(model, task)
         for device in list_devices():
             decide(evidence, device)
-    models = {model for model, _ in pairs}
-    data = costcache._load()
-    kept = {key: value for key, value in data.items()
-            if key not in costcache.TABLES and json.loads(key)["model"] in models}
-    for table in costcache.TABLES:  # a suggestion names other models: their sizes are kept
-        kept[table] = {m: known for m, known in data[table].items()
-                       if m in models or table == "parameters"}
-    write(costcache.SHIPPED, kept)
+    costcache.export({model for model, _ in pairs})
 
 
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "evidence.md"
