@@ -6,7 +6,14 @@ from __future__ import annotations
 from pydantic import ByteSize
 
 from advisor.config import Config
-from advisor.verdicts import PREFERENCES, Extrapolation, Standing, Suggestion, Violation
+from advisor.verdicts import (
+    EQUIVALENT,
+    PREFERENCES,
+    Extrapolation,
+    Standing,
+    Suggestion,
+    Violation,
+)
 
 
 def human_bytes(n: float) -> str:
@@ -80,7 +87,7 @@ def reason(standing: Standing | None, violations: list[Violation], lever: str | 
 
 
 COST_WORDS = {"memory": "RAM", "time": "update time", "flash": "flash"}
-TIE_TEST = "inside its 90% interval, and half a point at most"  # ranking.tie_margin
+TIE_TEST = f"inside its 90% interval, and {100 * EQUIVALENT:.1f} points at most"  # ranking.tied
 
 
 def _gap_words(points: float) -> str:

@@ -22,15 +22,12 @@ from __future__ import annotations
 
 from advisor.methods import METHODS
 from advisor.options import Option
-from advisor.verdicts import PREFER_DEFAULT, PREFERENCES, Preference, Standing
+from advisor.verdicts import EQUIVALENT, PREFER_DEFAULT, PREFERENCES, Preference, Standing
 
 
 def cost(option: Option, prefer: Preference) -> float:
     """What ``prefer`` compares among tied options."""
     return getattr(option, PREFERENCES[prefer])
-
-
-EQUIVALENT = 0.005  # estimates closer than half a point are not worth more RAM
 
 
 def tie_margin(best: Option) -> float:

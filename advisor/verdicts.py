@@ -43,6 +43,9 @@ class Extrapolation(BaseModel):
 PREFERENCES = {"memory": "required_ram_bytes", "time": "update_seconds", "flash": "flash_bytes"}
 Preference = Literal["memory", "time", "flash"]
 PREFER_DEFAULT: Preference = "memory"
+# Accuracy estimates closer than this (half a point) are not worth more of the preferred cost
+# (ranking.py's tie test; explain.py words it).
+EQUIVALENT = 0.005
 
 
 class Standing(BaseModel):

@@ -106,6 +106,14 @@ def measure_truth(model: str, task: str, configs: list[Config], seeds: int, epoc
     trials = {(c, s): TrialConfig(**c.model_dump(), model=model, task=task, dataset=DATASET,
                                   epochs=epochs, seed=s) for c in configs for s in range(seeds)}
     todo = [t for t in trials.values() if t.key() not in done]
+    if todo:  # pretrained here once, with every thread, not by each worker at once
+        from advisor.pretrain import source_model
+        from advisor.tasks import load_task
+        from advisor.zoo import resolve_model
+
+        t = todo[0]
+        source_model(resolve_model(model), load_task(t.task, t.dataset, t.resolution,
+                                                     t.corruption, t.severity), t.weights)
     failed = 0
     with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_threads,
                              initargs=(threads_per_worker(jobs),)) as pool:
@@ -263,7 +271,8 @@ def main() -> None:
     parser.add_argument("--depths", default=",".join(space.DEPTHS))
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--jobs", type=int, default=2, help="processes training the truth")
-    parser.add_argument("--report", help="also write the figures there (docs/regret.md)")
+    parser.add_argument("--report", help="also write the figures there, as this command's "
+                        "section (docs/regret.md)")
     args = parser.parse_args()
     quiet_third_party()
     from advisor.tasks import load_task
@@ -342,18 +351,30 @@ def _table(rows: list, fractions: list[float]) -> list[str]:
 
 
 def _write_report(path: Path, grids: list[str], table: list[str]) -> None:
-    """The figures with what produced them (date, command, versions), as docs/regret.md."""
+    """The figures with what produced them (date, command, versions) as one section of
+    docs/regret.md: a command run again replaces its own section and keeps the others, so the
+    truths of different models and tasks can be measured in separate sessions."""
     from importlib import metadata
 
     versions = ", ".join(f"{name} {metadata.version(name)}" for name in
                          ("torch", "torchvision", "peft", "galore-torch", "optuna",
                           "scikit-learn"))
-    lines = ["# The regret benchmark", "",
-             f"Measured {datetime.now(UTC).date()} on {os.cpu_count()} CPU cores by "
-             f"`python benchmarks/regret.py {' '.join(sys.argv[1:])}` ({versions}). "
-             "What it measures and how: the docstring of benchmarks/regret.py.", "",
-             *[f"- {grid}" for grid in grids], "", *table]
-    write_text(path, "\n".join(lines) + "\n")
+    heading = f"## `python benchmarks/regret.py {' '.join(sys.argv[1:])}`"
+    section = [heading, "", f"Measured {datetime.now(UTC).date()} on {os.cpu_count()} CPU "
+               f"cores ({versions}).", "", *[f"- {grid}" for grid in grids], "", *table, ""]
+    head, sections = REPORT_HEAD, {}
+    if path.is_file():
+        head, *parts = path.read_text().split("\n## ")
+        sections = {"## " + part.split("\n", 1)[0]: "## " + part.rstrip("\n") + "\n"
+                    for part in parts}
+    sections[heading] = "\n".join(section)
+    write_text(path, head.rstrip("\n") + "\n\n" + "\n".join(sections.values()))
+
+
+REPORT_HEAD = """# The regret benchmark
+
+What it measures and how: the docstring of benchmarks/regret.py. Each section below is the
+output of the command in its heading; running that command again replaces its section."""
 
 
 if __name__ == "__main__":
