@@ -87,7 +87,8 @@ def reason(standing: Standing | None, violations: list[Violation], lever: str | 
 
 
 COST_WORDS = {"memory": "RAM", "time": "update time", "flash": "flash"}
-TIE_TEST = f"inside its 90% interval, and {100 * EQUIVALENT:.1f} points at most"  # ranking.tied
+TIE_TEST = (f"inside its 90% interval, {100 * EQUIVALENT:.1f} points at most, and measured "
+            "where the most accurate was")  # ranking.tied
 
 
 def _gap_words(points: float) -> str:
@@ -116,7 +117,8 @@ def ties(group: list, prefer: str) -> str | None:
 def accuracy(option) -> str:
     """'91.2% ± 1.3%', or the value with why it has no interval."""
     if option.accuracy_error is None:
-        return f"{option.predicted_accuracy:.1%} (no interval: the study repeated no trial)"
+        return (f"{option.predicted_accuracy:.1%} (no interval: the study repeated too few "
+                "trials to measure the seed noise)")
     return f"{option.predicted_accuracy:.1%} ± {option.accuracy_error:.1%}"
 
 

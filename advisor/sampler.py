@@ -6,11 +6,14 @@ after a kill, replaying the first run). Trial numbers are unique across all work
 study (the storage hands them out), so seeding each trial's draw from its number gives
 distinct draws in parallel and a search that continues when resumed, while one process with
 one seed still draws exactly the same sequence every time.
+
+The first trials are not TPE's: trial k draws entry k of ``opening`` (opening.py: the
+candidate grid in a seeded order) while there is one; TPE draws after that.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,11 +35,23 @@ def trial_seed(seed: int, number: int) -> int:
 
 
 class TrialSeededSampler(BaseSampler):
-    """TPE whose every trial draws from a generator seeded by (seed, trial number)."""
+    """An opening of fixed configurations, then TPE whose every trial draws from a generator
+    seeded by (seed, trial number). ``opening`` is called once, when the first trial is
+    drawn (reading a study draws nothing, so it costs nothing there)."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, opening: Callable[[], list[dict]] | None = None) -> None:
         self._seed = seed
         self._tpe = _tpe(seed)
+        self._make_opening = opening
+        self._opening: list[dict] | None = None
+
+    def _opened(self, trial: FrozenTrial) -> dict | None:
+        """The opening's parameters for this trial, if it is one of the opening's."""
+        if self._make_opening is None:
+            return None
+        if self._opening is None:
+            self._opening = self._make_opening()
+        return self._opening[trial.number] if trial.number < len(self._opening) else None
 
     def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
         self._tpe = _tpe(trial_seed(self._seed, trial.number))
@@ -44,14 +59,21 @@ class TrialSeededSampler(BaseSampler):
 
     def infer_relative_search_space(self, study: optuna.Study,
                                     trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        if self._opened(trial) is not None:
+            return {}
         return self._tpe.infer_relative_search_space(study, trial)
 
     def sample_relative(self, study: optuna.Study, trial: FrozenTrial,
                         search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
+        if self._opened(trial) is not None:
+            return {}
         return self._tpe.sample_relative(study, trial, search_space)
 
     def sample_independent(self, study: optuna.Study, trial: FrozenTrial, param_name: str,
                            param_distribution: BaseDistribution) -> Any:
+        opened = self._opened(trial)
+        if opened is not None and param_name in opened:
+            return opened[param_name]
         return self._tpe.sample_independent(study, trial, param_name, param_distribution)
 
     def after_trial(self, study: optuna.Study, trial: FrozenTrial, state: TrialState,

@@ -160,21 +160,39 @@ def _fake_result(config, **_):
 
 
 def test_front_runners_are_run_again_under_new_seeds(storage, monkeypatch):
-    """After the start-up trials, one trial in three re-runs the most accurate configuration
+    """From the thirteenth trial on, one trial in four re-runs the most accurate configuration
     that has fewer than 3 trials, with a seed it has not had; nothing is left queued."""
     from advisor import repeats
 
     monkeypatch.setattr("advisor.trial.run_trial", _fake_result)
-    study = search("mobilenetv3", "unseen", trials=14, storage=storage, epochs=1)
-    assert len(study.trials) == 14
+    study = search("mobilenetv3", "unseen", trials=20, storage=storage, epochs=1)
+    assert len(study.trials) == 20
     assert not [t for t in study.trials if t.state == optuna.trial.TrialState.WAITING]
     groups: dict = {}
     for t in study.trials:
         if t.state == optuna.trial.TrialState.COMPLETE and "result" in t.user_attrs:
             groups.setdefault(tuple(sorted(t.params.items())), []).append(t)
     repeated = [ts for ts in groups.values() if len(ts) > 1]
+    assert [t.number for t in study.trials if "seed" in t.user_attrs] == [15, 19]
     assert repeated and all(len(ts) <= repeats.SEEDS for ts in groups.values())
     for ts in repeated:
         seeds = [t.user_attrs["result"]["config"]["seed"] for t in ts]
         assert len(set(seeds)) == len(seeds)
         assert seeds == [repeats.seed_of(t) for t in ts]
+
+
+def test_the_search_opens_with_distinct_configurations_of_the_grid(storage, monkeypatch):
+    """Trial k that is not a repeat runs entry k of the seeded permutation of the candidate
+    grid (opening.py), at the method's default learning rate: no configuration is drawn
+    twice, and none is outside what the recommender ranks. TPE would redraw and wander."""
+    from advisor.opening import opening
+
+    monkeypatch.setattr("advisor.trial.run_trial", _fake_result)
+    study = search("mobilenetv3", "unseen", trials=12, storage=storage, epochs=1)
+    order = opening("mobilenet_v3_small", 0)
+    drawn = [t for t in study.trials if "seed" not in t.user_attrs]  # not a repeat
+    assert len(drawn) >= 9
+    assert [t.params for t in drawn] == [order[t.number] for t in drawn]
+    assert len({tuple(sorted(t.params.items())) for t in drawn}) == len(drawn)
+    assert {t.params["lr_scale"] for t in drawn} == {1.0}
+    assert order != opening("mobilenet_v3_small", 1)
