@@ -1,7 +1,8 @@
 """The model before the update: pretrained on the task's source split, cached on disk.
 
 Deterministic for a given (architecture, source data, initialisation, recipe), so the cache key
-is exactly that, and the first run on a fresh machine pays the training once for everyone after.
+is exactly that, and the first run on a fresh machine pays the training once for everyone after
+(processes asking at the same time included: a file lock lets one of them pretrain).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from filelock import FileLock, Timeout
 from torch import nn
 
 from advisor import progress
@@ -88,23 +90,44 @@ def source_model(spec: ModelSpec, task: Task, weights: str = "builtin") -> Sourc
         model = _load_file(spec, task, weights)
         return SourceModel(model, accuracy(model, task.source.test))
     path = _cache_path(spec, task, weights)
-    if path.is_file():
-        model = build_model(spec, task.source.num_classes)
-        try:
-            saved = torch.load(path, map_location="cpu", weights_only=True)
-            model.load_state_dict(saved["state_dict"])
-            return SourceModel(model, float(saved["source_accuracy"]))
-        except Exception as exc:  # a damaged cache entry is rebuilt, never fatal
-            progress.note(f"{path}: unreadable cached weights ({type(exc).__name__}); "
-                          "pretraining again")
-            path.unlink(missing_ok=True)
+    # One pretrainer per checkpoint: worker processes of one search (advisor search --jobs N,
+    # benchmarks) all ask for the same model at once on a cold cache; the first pretrains,
+    # the others wait here and load its file. The kernel drops the lock of a killed holder.
+    lock = FileLock(path.with_name(path.name + ".lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        progress.note(f"waiting for another process pretraining {spec.name} ({path})")
+        lock.acquire()
+    try:
+        return _cached(spec, task, path) or _pretrain_and_save(spec, task, weights, path)
+    finally:
+        lock.release()
+
+
+def _cached(spec: ModelSpec, task: Task, path: Path) -> SourceModel | None:
+    if not path.is_file():
+        return None
+    model = build_model(spec, task.source.num_classes)
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        model.load_state_dict(saved["state_dict"])
+        return SourceModel(model, float(saved["source_accuracy"]))
+    except Exception as exc:  # a damaged cache entry is rebuilt, never fatal
+        progress.note(f"{path}: unreadable cached weights ({type(exc).__name__}); "
+                      "pretraining again")
+        path.unlink(missing_ok=True)
+        return None
+
+
+def _pretrain_and_save(spec: ModelSpec, task: Task, init: str, path: Path) -> SourceModel:
     started = time.perf_counter()
-    model = _pretrain(spec, task, weights)
+    model = _pretrain(spec, task, init)
     source_accuracy = accuracy(model, task.source.test)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     torch.save({"state_dict": model.state_dict(), "source_accuracy": source_accuracy,
                 "recipe": RECIPE, "seconds": time.perf_counter() - started}, tmp)
-    os.replace(tmp, path)  # atomic: concurrent pretrainers never see a half-written file
+    os.replace(tmp, path)  # atomic: a kill mid-save never leaves half a checkpoint
     progress.note(f"pretrained {spec.name}: source accuracy {source_accuracy:.1%} "
                   f"in {time.perf_counter() - started:.0f} s (cached at {path})")
     assert get_head(model, spec).out_features == task.source.num_classes

@@ -108,7 +108,7 @@ def measure_truth(model: str, task: str, configs: list[Config], seeds: int, epoc
     trials = {(c, s): TrialConfig(**c.model_dump(), model=model, task=task, dataset=DATASET,
                                   epochs=epochs, seed=s) for c in configs for s in range(seeds)}
     todo = [t for t in trials.values() if t.key() not in done]
-    if todo:  # pretrained here once, with every thread, not by each worker at once
+    if todo:  # pretrained here with every thread, not by one worker on its share of them
         from advisor.pretrain import source_model
         from advisor.tasks import load_task
         from advisor.zoo import resolve_model

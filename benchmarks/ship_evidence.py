@@ -152,7 +152,8 @@ def main() -> None:
         work.mkdir(parents=True, exist_ok=True)
         storage = str(work / "studies.journal")
         for model in args.models.split(","):
-            # once, before any worker starts (they would each pretrain it)
+            # with every thread, before the workers start (one of them would pretrain it on
+            # its share of the threads while the others wait: pretrain.py's lock)
             source_model(resolve_model(model), load_task("unseen", shipped.DATASET))
             for task in args.tasks.split(","):
                 build_evidence(model, task, args.trials, args.jobs, storage)
