@@ -7,8 +7,8 @@ study (the storage hands them out), so seeding each trial's draw from its number
 distinct draws in parallel and a search that continues when resumed, while one process with
 one seed still draws exactly the same sequence every time.
 
-The first trials are not TPE's: trial k draws entry k of ``opening`` (opening.py: the
-candidate grid in a seeded order) while there is one; TPE draws after that.
+The first trials are not TPE's: draws.py gives them their parameters (the candidate grid in a
+seeded order, then the candidates the surrogate rates highest); TPE draws after that.
 """
 
 from __future__ import annotations
@@ -35,45 +35,43 @@ def trial_seed(seed: int, number: int) -> int:
 
 
 class TrialSeededSampler(BaseSampler):
-    """An opening of fixed configurations, then TPE whose every trial draws from a generator
-    seeded by (seed, trial number). ``opening`` is called once, when the first trial is
-    drawn (reading a study draws nothing, so it costs nothing there)."""
+    """TPE whose every trial draws from a generator seeded by (seed, trial number), except
+    for the trials ``fixed`` gives parameters to (draws.py: the opening and the surrogate's
+    choices). ``fixed`` is asked once per trial, when it starts."""
 
-    def __init__(self, seed: int, opening: Callable[[], list[dict]] | None = None) -> None:
+    def __init__(self, seed: int,
+                 fixed: Callable[[optuna.Study, FrozenTrial], dict | None] | None = None
+                 ) -> None:
         self._seed = seed
         self._tpe = _tpe(seed)
-        self._make_opening = opening
-        self._opening: list[dict] | None = None
-
-    def _opened(self, trial: FrozenTrial) -> dict | None:
-        """The opening's parameters for this trial, if it is one of the opening's."""
-        if self._make_opening is None:
-            return None
-        if self._opening is None:
-            self._opening = self._make_opening()
-        return self._opening[trial.number] if trial.number < len(self._opening) else None
+        self._fixed = fixed
+        self._given: dict[int, dict | None] = {}  # trial number -> its fixed parameters
 
     def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
         self._tpe = _tpe(trial_seed(self._seed, trial.number))
         self._tpe.before_trial(study, trial)
+        self._given = {trial.number: self._fixed(study, trial) if self._fixed else None}
+
+    def _drawn(self, trial: FrozenTrial) -> dict | None:
+        return self._given.get(trial.number)
 
     def infer_relative_search_space(self, study: optuna.Study,
                                     trial: FrozenTrial) -> dict[str, BaseDistribution]:
-        if self._opened(trial) is not None:
+        if self._drawn(trial) is not None:
             return {}
         return self._tpe.infer_relative_search_space(study, trial)
 
     def sample_relative(self, study: optuna.Study, trial: FrozenTrial,
                         search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
-        if self._opened(trial) is not None:
+        if self._drawn(trial) is not None:
             return {}
         return self._tpe.sample_relative(study, trial, search_space)
 
     def sample_independent(self, study: optuna.Study, trial: FrozenTrial, param_name: str,
                            param_distribution: BaseDistribution) -> Any:
-        opened = self._opened(trial)
-        if opened is not None and param_name in opened:
-            return opened[param_name]
+        drawn = self._drawn(trial)
+        if drawn is not None and param_name in drawn:
+            return drawn[param_name]
         return self._tpe.sample_independent(study, trial, param_name, param_distribution)
 
     def after_trial(self, study: optuna.Study, trial: FrozenTrial, state: TrialState,

@@ -12,7 +12,8 @@ Storage: an Optuna journal file in advisor's cache by default (any number of wor
 host: ``jobs``, see workers.py); a database URL otherwise (PostgreSQL for workers on several
 hosts, each running the same search). Reading a study (``open_study(create=False)``) never
 writes it. The first trials draw distinct configurations of the candidate grid in a seeded
-order (opening.py), TPE the later ones. Draws are seeded per trial number (sampler.py): one
+order (opening.py), the next ones the untried candidates the surrogate rates highest
+(draws.py), TPE the rest. Draws are seeded per trial number (sampler.py): one
 process with one seed always draws the same sequence; parallel or resumed workers never replay
 each other's draws.
 """
@@ -21,15 +22,14 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
-from functools import partial
 
 import optuna
 
 from advisor import defaults, repeats, space
 from advisor.config import Config, TrialConfig
 from advisor.dead_workers import fail_dead_workers, worker_mark
+from advisor.draws import Draws
 from advisor.errors import AdvisorError, IncompatibleConfigError
-from advisor.opening import opening
 from advisor.sampler import TrialSeededSampler
 from advisor.study_storage import (
     NoStudy,
@@ -58,7 +58,7 @@ def open_study(model: str, task: str, storage: str | None = None, name: str | No
     url = storage or default_storage()
     name = name or study_name(model, task, dataset, epochs)
     storage = storage_for(url, create)
-    sampler = TrialSeededSampler(seed, partial(opening, resolve_model(model).name, seed))
+    sampler = TrialSeededSampler(seed, Draws(resolve_model(model).name, seed))
     try:
         with storage_errors(url):
             if not create:

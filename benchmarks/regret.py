@@ -16,7 +16,8 @@
    points of it.
 3. Per budget (a share of the grid's configurations, as trials) and search seed:
    - advisor: `advisor search`'s own loop (distinct configurations of the grid in a seeded
-     order, opening.py, then TPE; the front-runners repeated under new seeds), each trial
+     order, then the untried ones the surrogate rates highest, draws.py; the front-runners
+     repeated under new seeds), each trial
      looked up in the ground truth (the
      run of the seed it asks for, or another unused run of that configuration when the
      search draws it again at another learning rate, which the truth does not vary) instead
@@ -50,9 +51,9 @@ from advisor import repeats, space
 from advisor.config import Config, TrialConfig
 from advisor.costcache import costs, valid_configs
 from advisor.devices import Constraints, DeviceProfile, load_device
+from advisor.draws import Draws
 from advisor.evidence import Evidence
 from advisor.feasibility import evaluate
-from advisor.opening import opening
 from advisor.paths import cache_dir
 from advisor.quiet import quiet_third_party
 from advisor.ranking import rank_options
@@ -152,9 +153,9 @@ def _measured(trial: TrialConfig) -> dict:
 
 def advisor_trials(truth: Truth, budget: int, seed: int, peak: dict[Config, int]) -> list[dict]:
     """``advisor search``'s loop with each trial looked up instead of trained."""
-    configs = list(truth.runs)  # the narrowed grid: the opening draws from it too
+    configs = list(truth.runs)  # the narrowed grid: the search draws from it too
     study = optuna.create_study(directions=["maximize", "minimize"], sampler=TrialSeededSampler(
-        seed, lambda: opening(truth.model, seed, configs)))
+        seed, Draws(truth.model, seed, configs)))
     taken: list[dict] = []
     used: dict[Config, set[int]] = {}
 

@@ -182,17 +182,58 @@ def test_front_runners_are_run_again_under_new_seeds(storage, monkeypatch):
 
 
 def test_the_search_opens_with_distinct_configurations_of_the_grid(storage, monkeypatch):
-    """Trial k that is not a repeat runs entry k of the seeded permutation of the candidate
-    grid (opening.py), at the method's default learning rate: no configuration is drawn
-    twice, and none is outside what the recommender ranks. TPE would redraw and wander."""
+    """Trial k < draws.RANDOM runs entry k of the seeded permutation of the candidate grid
+    (opening.py), the later ones the untried candidates the surrogate rates highest
+    (draws.py), all at the method's default learning rate: no configuration is drawn twice
+    (but by a repeat), and none is outside what the recommender ranks."""
+    from advisor import draws
     from advisor.opening import opening
 
     monkeypatch.setattr("advisor.trial.run_trial", _fake_result)
-    study = search("mobilenetv3", "unseen", trials=12, storage=storage, epochs=1)
+    study = search("mobilenetv3", "unseen", trials=draws.RANDOM + 3, storage=storage, epochs=1)
     order = opening("mobilenet_v3_small", 0)
     drawn = [t for t in study.trials if "seed" not in t.user_attrs]  # not a repeat
-    assert len(drawn) >= 9
-    assert [t.params for t in drawn] == [order[t.number] for t in drawn]
+    assert len(drawn) >= draws.RANDOM + 2
+    assert [t.params for t in drawn if t.number < draws.RANDOM] == order[:draws.RANDOM]
+    chosen = [t.params for t in drawn if t.number >= draws.RANDOM]
+    assert chosen and all(params in order for params in chosen)
     assert len({tuple(sorted(t.params.items())) for t in drawn}) == len(drawn)
     assert {t.params["lr_scale"] for t in drawn} == {1.0}
     assert order != opening("mobilenet_v3_small", 1)
+
+
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage")  # study.ask() by hand
+def test_after_the_opening_the_surrogate_chooses_and_workers_do_not_collide(storage,
+                                                                            monkeypatch):
+    """The draw after the opening is the untried candidate the surrogate fitted to the
+    finished trials predicts best; a candidate another worker is running is skipped, and a
+    worker that started earlier but has not drawn yet is left the best one."""
+    from advisor.config import Config
+    from advisor.draws import guided_params
+    from advisor.space import trial_params
+    from advisor.surrogate import AccuracySurrogate
+
+    monkeypatch.setattr("advisor.trial.run_trial", _fake_result)
+    study = search("mobilenetv3", "unseen", trials=8, storage=storage, epochs=1)
+    candidates = [Config(method=m, rank=r, targets="no-depthwise")
+                  for m in ("lora", "dora") for r in (1, 4, 16, 32)] + [Config(method="head")]
+    surrogate = AccuracySurrogate().fit([t.user_attrs["result"] for t in study.trials])
+    untried = [c for c in candidates if c.evidence_config() not in surrogate.tried]
+    estimates = surrogate.estimate(untried)
+    best, second = sorted(untried, key=lambda c: (-estimates[c.evidence_config()].accuracy,
+                                                  c.key()))[:2]
+    params = {c: trial_params(c, "mobilenet_v3_small")[0] for c in (best, second)}
+
+    def draw() -> dict | None:
+        trial = study.ask()  # RUNNING, its parameters not drawn yet
+        return guided_params(study, study._storage.get_trial(trial._trial_id),
+                             "mobilenet_v3_small", candidates)
+
+    assert draw() == params[best]  # that worker has not claimed it yet: the next skips it
+    assert draw() == params[second]
+    for trial in study.trials:  # the two workers give up; a third runs the best (a repeat)
+        if trial.state == optuna.trial.TrialState.RUNNING:
+            study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
+    running = study.ask()
+    study._storage.set_trial_system_attr(running._trial_id, "fixed_params", params[best])
+    assert draw() == params[second]
