@@ -47,7 +47,7 @@ def guided_params(study: optuna.Study, trial: FrozenTrial, model: str,
         elif t.state in (TrialState.RUNNING, TrialState.WAITING) and t.number != trial.number:
             params = t.system_attrs.get("fixed_params", t.params)
             if "method" in params:
-                claimed.add(tuple(sorted(_without_lr(params).items())))
+                claimed.add(_claim(params))
             elif t.number < trial.number:
                 unclaimed += 1
     if len(finished) < defaults.MIN_TRIALS:
@@ -57,8 +57,7 @@ def guided_params(study: optuna.Study, trial: FrozenTrial, model: str,
     untried = []
     for c in candidates:
         params = space.trial_params(c, model)[0]
-        if c.evidence_config() not in tried and tuple(
-                sorted(_without_lr(params).items())) not in claimed:
+        if c.evidence_config() not in tried and _claim(params) not in claimed:
             untried.append((c, params))
     if len(untried) <= unclaimed:
         return None
@@ -68,8 +67,9 @@ def guided_params(study: optuna.Study, trial: FrozenTrial, model: str,
     return ranked[unclaimed][1]
 
 
-def _without_lr(params: dict) -> dict:
-    return {k: v for k, v in params.items() if k != "lr_scale"}
+def _claim(params: dict) -> tuple:
+    """What a trial's parameters claim: its configuration, at whatever learning rate."""
+    return tuple(sorted((k, v) for k, v in params.items() if k != "lr_scale"))
 
 
 class Draws:
