@@ -20,7 +20,9 @@ against 0.70 for the opening alone), not on every grid. docs/regret.md.
 A draw must not repeat what another worker of the same study is running: a candidate that
 a running trial has claimed is skipped, and so is one candidate per earlier running trial
 that has not claimed its own yet (it is about to take the best one), so workers that draw at
-the same moment take the first, second, ... best. A candidate tried already is never drawn
+the same moment take the first, second, ... best (when they read the same finished trials; a
+trial finishing between their reads can still make two of them draw alike, which costs a
+repeat, not a wrong result). A candidate tried already is never drawn
 again here: repeats under new seeds are repeats.py's.
 """
 
