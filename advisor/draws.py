@@ -21,9 +21,9 @@ A draw must not repeat what another worker of the same study is running: a candi
 a running trial has claimed is skipped, and so is one candidate per earlier running trial
 that has not claimed its own yet (it is about to take the best one), so workers that draw at
 the same moment take the first, second, ... best (when they read the same finished trials; a
-trial finishing between their reads can still make two of them draw alike, which costs a
-repeat, not a wrong result). A candidate tried already is never drawn
-again here: repeats under new seeds are repeats.py's.
+trial finishing between their reads can still make two of them draw alike: a wasted trial,
+and a second run with the same seed that the seed-noise estimate counts as agreeing). A
+candidate tried already is never drawn again here: repeats under new seeds are repeats.py's.
 """
 
 from __future__ import annotations
