@@ -24,14 +24,10 @@ from advisor import space
 from advisor.config import Config
 
 
-def opening(model: str, seed: int, candidates: list[Config] | None = None) -> list[dict]:
+def opening(model: str, seed: int, candidates: list[Config]) -> list[dict]:
     """The Optuna parameters of trial k's configuration, for k < the number of candidates
-    (the recommender's grid on this model by default: every valid method x rank x target
-    policy x depth)."""
-    if candidates is None:
-        from advisor.costcache import valid_configs
-
-        candidates = valid_configs(model, space.grid(model))
+    (draws.Draws passes the recommender's grid on this model: every valid method x rank x
+    target policy x depth)."""
     order = sorted(candidates, key=Config.key)  # a permutation of a fixed order, not of a set
     random.Random(seed).shuffle(order)
     return [space.trial_params(config, model)[0] for config in order]

@@ -187,11 +187,14 @@ def test_the_search_opens_with_distinct_configurations_of_the_grid(storage, monk
     (draws.py), all at the method's default learning rate: no configuration is drawn twice
     (but by a repeat), and none is outside what the recommender ranks."""
     from advisor import draws
+    from advisor.costcache import valid_configs
     from advisor.opening import opening
+    from advisor.space import grid
 
+    candidates = valid_configs("mobilenet_v3_small", grid("mobilenet_v3_small"))
     monkeypatch.setattr("advisor.trial.run_trial", _fake_result)
     study = search("mobilenetv3", "unseen", trials=draws.RANDOM + 3, storage=storage, epochs=1)
-    order = opening("mobilenet_v3_small", 0)
+    order = opening("mobilenet_v3_small", 0, candidates)
     drawn = [t for t in study.trials if "seed" not in t.user_attrs]  # not a repeat
     assert len(drawn) >= draws.RANDOM + 2
     assert [t.params for t in drawn if t.number < draws.RANDOM] == order[:draws.RANDOM]
@@ -199,7 +202,7 @@ def test_the_search_opens_with_distinct_configurations_of_the_grid(storage, monk
     assert chosen and all(params in order for params in chosen)
     assert len({tuple(sorted(t.params.items())) for t in drawn}) == len(drawn)
     assert {t.params["lr_scale"] for t in drawn} == {1.0}
-    assert order != opening("mobilenet_v3_small", 1)
+    assert order != opening("mobilenet_v3_small", 1, candidates)
 
 
 @pytest.mark.filterwarnings("ignore:Heartbeat of storage")  # study.ask() by hand
