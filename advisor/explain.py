@@ -29,6 +29,30 @@ def human_count(n: float, unit: str = "") -> str:
     return f"{n:.0f} {unit}".strip()
 
 
+def human_duration(seconds: float) -> str:
+    """'57 s', '42 min', '4.6 h': a table cell of at most 6 characters."""
+    if seconds < 100:
+        return f"{seconds:.0f} s"
+    if seconds < 6000:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h" if seconds < 360_000 else f"{seconds / 3600:.0f} h"
+
+
+SHORT_TARGETS = {"no-depthwise": "no-dw"}  # the one policy name too long for a table cell
+
+
+def short_label(config: Config) -> str:
+    """The label in a table cell of two lines of at most 22 characters: what is trained on the
+    first, how far back and how on the second (the memory levers abbreviated; the table's
+    footnote spells them out), so that no row wraps over more than two lines at 80 columns."""
+    head = config.method if config.rank is None else \
+        f"{config.method} r{config.rank} ({SHORT_TARGETS.get(config.targets, config.targets)})"
+    levers = ([f"last {config.depth}"] if config.depth is not None else []) + \
+        ([f"µb {config.micro_batch}"] if config.micro_batch is not None else []) + \
+        (["ckpt"] if config.checkpointing else [])
+    return "\n".join([head] + ([", ".join(levers)] if levers else []))
+
+
 def violation(v: Violation) -> str:
     if v.constraint == "memory":
         which = "device allows" if v.set_by == "device" else "--max-memory is"
@@ -133,18 +157,18 @@ def short_violation(v: Violation) -> str:
     return f"{v.need:.1%} < {v.limit:.1%}"
 
 
-def short_reason(standing: Standing | None, violations: list[Violation],
-                 extrapolated: bool = False) -> str:
-    """``reason`` in a table cell of about 20 characters (the levers are in the label)."""
+def short_reason(standing: Standing | None, violations: list[Violation]) -> str:
+    """``reason`` in a table cell of at most two lines of 19 characters (the levers are in
+    the label, an extrapolated accuracy is marked next to the accuracy)."""
     if violations:
         more = f" +{len(violations) - 1}" if len(violations) > 1 else ""
         return short_violation(violations[0]) + more
     if standing is None or standing.kind == "chosen":
         return "chosen"
     text = f"{-100 * standing.gap:+.1f} pts"
-    if standing.kind == "tied":
-        text += f", tied (±{100 * standing.error:.1f}): more {COST_WORDS[standing.prefer]}"
-    return text + (", BN extrap." if extrapolated else "")
+    if standing.kind == "tied":  # a tie's gap is under 0.5 points: '+0.2 pts, tied ±0.5'
+        text += f", tied ±{100 * standing.error:.1f}\nmore {COST_WORDS[standing.prefer]}"
+    return text
 
 
 def suggestion(s: Suggestion | None) -> str | None:

@@ -79,21 +79,27 @@ def print_runners_up(alternatives) -> None:
     (the full ones are in --json and the TUI), no vertical rules."""
     from rich import box
 
-    from advisor.explain import short_reason
+    from advisor.explain import human_duration, short_label, short_reason
 
+    # Fixed widths, no padding: 23 + 6 + 10 + 6 + 10 + 20 and the box's five one-space rules
+    # make 80 columns; the cells (short_label, short_reason) are written to fit two lines.
     t = Table(title="Runners-up (best of each method)", title_justify="left",
-              box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    t.add_column("configuration", ratio=1, min_width=20, overflow="fold")
-    for name in ("acc.", "RAM need", "time~", "flash"):
-        t.add_column(name, justify="right", no_wrap=True)
-    t.add_column("why not", max_width=19, overflow="fold")
+              box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=0)
+    t.add_column("configuration", width=23, overflow="fold")
+    for name, width in (("acc.", 6), ("RAM need", 10), ("time~", 6), ("flash", 10)):
+        t.add_column(name, justify="right", no_wrap=True, width=width)
+    t.add_column("why not", width=20, overflow="fold")
     for a in alternatives:
-        t.add_row(a.label, f"{a.predicted_accuracy:.1%}", human_bytes(a.required_ram_bytes),
-                  f"{a.update_seconds:.0f} s", human_bytes(a.storage_bytes),
-                  short_reason(a.standing, a.violations, bool(a.extrapolated)))
+        t.add_row(short_label(a), f"{a.predicted_accuracy:.1%}" + ("*" if a.extrapolated else ""),
+                  human_bytes(a.required_ram_bytes), human_duration(a.update_seconds),
+                  human_bytes(a.storage_bytes), short_reason(a.standing, a.violations))
     console.print(t)
-    console.print("pts: vs the choice; ±: tie margin (90% interval, 0.5 pts at most); time~: "
-                  "estimate; full reasons: --json", style="dim", highlight=False)
+    marked = "*: BatchNorm at the device's batch, extrapolated from the trials'; " \
+        if any(a.extrapolated for a in alternatives) else ""
+    console.print(marked + "last N: the N blocks nearest the head are updated; no-dw: no "
+                  "depthwise convs; µb: micro-batch; ckpt: checkpointed; pts: vs the choice; "
+                  "±: tie margin (90% interval, 0.5 pts at most); time~: estimate; full "
+                  "reasons: --json", style="dim", highlight=False)
 
 
 def _slack(constraint: str, value: float) -> str:

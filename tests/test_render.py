@@ -1,14 +1,17 @@
 """What a person reads in a terminal: the runners-up table fits 80 columns, each row on at most
-two lines, for a device where most things fit and one where most do not."""
+two lines, for a device where most things fit and one where most do not, with the memory
+levers, ties and extrapolated accuracies of the shipped evidence and the longest cells."""
 
 import io
+import textwrap
 
 import pytest
 from rich.console import Console
 
-from advisor import render
+from advisor import render, shipped
 from advisor.config import Config
 from advisor.evidence import study_evidence
+from advisor.explain import short_label, short_reason
 from advisor.recommend import decide
 
 # The TUI tests' candidates (tests/test_tui.py), so that a fresh cache costs them once: one
@@ -33,8 +36,53 @@ def test_runners_up_fit_80_columns_two_lines_a_row(evidence, device, monkeypatch
     lines = out.getvalue().splitlines()
     assert max(len(line) for line in lines) <= 80
     rule = next(i for i, line in enumerate(lines) if set(line.strip()) == {"─"})
-    body = [line for line in lines[rule + 1:] if line.strip()][:-1]  # the footnote last
+    end = next(i for i, line in enumerate(lines) if i > rule and
+               line.startswith(("*:", "last N:")))  # the footnote
+    body = [line for line in lines[rule + 1:end] if line.strip()]
     assert len(body) <= 2 * len(result.alternatives), "\n".join(lines)
     for option in result.alternatives:  # every label whole, not cut with an ellipsis
         assert option.label.split(" (")[0] in out.getvalue()
     assert "…" not in out.getvalue()
+
+
+def _rows(alternatives, monkeypatch) -> list[list[str]]:
+    """Each alternative's lines, rendered one per table (the widths are fixed, so a row takes
+    the same lines alone as among others)."""
+    rows = []
+    for option in alternatives:
+        out = io.StringIO()
+        monkeypatch.setattr(render, "console", Console(file=out, width=80))
+        render.print_runners_up([option])
+        lines = out.getvalue().splitlines()
+        rule = next(i for i, line in enumerate(lines) if set(line.strip()) == {"─"})
+        end = next(i for i, line in enumerate(lines) if i > rule and
+                   line.startswith(("*:", "last N:")))
+        rows.append(lines[rule + 1:end])
+    return rows
+
+
+@pytest.mark.parametrize("device", ["coral-dev-board", "esp32-s3-psram"])
+def test_every_row_of_the_shipped_evidence_takes_two_lines_at_most(device, monkeypatch):
+    evidence = shipped.shipped_evidence("resnet18", "shift")
+    result = decide(evidence, device)
+    assert any(a.depth is not None for a in result.alternatives)  # the levers' second line
+    for lines in _rows(result.alternatives, monkeypatch):
+        assert 1 <= len(lines) <= 2 and max(map(len, lines)) <= 80, "\n".join(lines)
+        assert "…" not in "".join(lines)
+
+
+def test_the_longest_cells_fit_their_columns():
+    longest = Config(method="galore", rank=32, targets="no-depthwise", depth=16,
+                     micro_batch=16, checkpointing=True)
+    assert [len(line) for line in short_label(longest).splitlines()] == [18, 20]
+    assert max(len(line) for line in short_label(
+        longest.model_copy(update={"targets": "pointwise"})).splitlines()) <= 23
+    from advisor.verdicts import Standing, Violation
+
+    tied = Standing(kind="tied", gap=-0.0049, error=0.005, prefer="flash")
+    assert max(map(len, short_reason(tied, []).splitlines())) <= 20
+    for v in (Violation(constraint="memory", need=1018.6 * 2**20, limit=1018.6 * 2**20,
+                        set_by="device"),
+              Violation(constraint="flash", need=1018.6 * 2**20, limit=1018.6 * 2**20,
+                        set_by="user")):
+        assert len(textwrap.wrap(short_reason(None, [v, v]), 20)) == 2  # as rich wraps it
