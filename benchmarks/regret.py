@@ -29,6 +29,10 @@
    - fixed rules: always full fine-tuning, always LoRA r8 (no-depthwise), always head-only.
    regret = the oracle's true mean - the choice's true mean (points; lower is better);
    RAM = the choice's RAM need / that of the cheapest configuration within 0.5 points.
+   Each mean regret comes with its standard error over the search seeds (a seed's regrets
+   averaged over the devices first: one search's evidence is ranked for every device), and
+   the summary gives advisor - random search with its own, so "below random search" is a
+   difference measured against its uncertainty.
 Target (issue 12): mean regret at most 0.5 points at 20%, below random search at the same
 budget, never an infeasible recommendation.
 """
@@ -325,9 +329,28 @@ def _mean(values: list[float]) -> str:
     return text + (f" ({missing} none)" if missing else "")
 
 
+def _mean_se(values: list[float]) -> str:
+    """'1.23 ± 0.31': the mean and its standard error. Over search seeds: each is an
+    independent search, so the spread of their regrets is what the mean is uncertain by."""
+    finite = [v for v in values if v == v]
+    if len(finite) < 2:
+        return _mean(values)
+    se = statistics.stdev(finite) / len(finite) ** 0.5
+    return _mean(values).replace(f"{statistics.mean(finite):.2f}",
+                                 f"{statistics.mean(finite):.2f} ± {se:.2f}", 1)
+
+
+def _per_seed(rows: list, fraction: float, column: int) -> list[float]:
+    """Each search seed's regret at one budget, averaged over the devices: the devices rank
+    one search's evidence, so their regrets are not independent; the seeds are."""
+    per_device = [[r for r, _ in row[column]] for row in rows if row[4] == fraction]
+    return [statistics.mean(v for v in seed if v == v) if any(v == v for v in seed)
+            else float("nan") for seed in zip(*per_device, strict=True)]
+
+
 def _table(rows: list, fractions: list[float]) -> list[str]:
-    lines = ["regret in points (mean / max over search seeds); RAM: the choice's need / the "
-             "cheapest's within 0.5 points of the best feasible", "",
+    lines = ["regret in points (mean ± its standard error over search seeds / max); RAM: the "
+             "choice's need / the cheapest's within 0.5 points of the best feasible", "",
              "| model | task | device | trials | advisor regret | max | advisor RAM | random "
              "regret | max | random RAM | always full | always LoRA r8 | always head |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -335,7 +358,7 @@ def _table(rows: list, fractions: list[float]) -> list[str]:
         def cells(values: list[tuple[float, float]]) -> str:
             regrets = [r for r, _ in values]
             finite = [r for r in regrets if r == r] or [float("nan")]
-            return (f"{_mean(regrets)} | {max(finite):.2f} | "
+            return (f"{_mean_se(regrets)} | {max(finite):.2f} | "
                     f"{_mean([m for _, m in values])}x")
 
         fixed = " | ".join("infeasible" if r != r else f"{r:.2f} ({m:.1f}x)"
@@ -344,11 +367,13 @@ def _table(rows: list, fractions: list[float]) -> list[str]:
                      f"| {cells(ours)} | {cells(theirs)} | {fixed} |")
     lines.append("")
     for fraction in fractions:
-        ours = [r for row in rows if row[4] == fraction for r, _ in row[5]]
-        theirs = [r for row in rows if row[4] == fraction for r, _ in row[6]]
+        ours, theirs = _per_seed(rows, fraction, 5), _per_seed(rows, fraction, 6)
         if ours:
-            lines.append(f"- budget {fraction:.0%}: advisor mean regret {_mean(ours)} points, "
-                         f"random search {_mean(theirs)} points")
+            gaps = [a - b for a, b in zip(ours, theirs, strict=True)]
+            lines.append(f"- budget {fraction:.0%}: advisor mean regret {_mean_se(ours)} "
+                         f"points, random search {_mean_se(theirs)} points, advisor - random "
+                         f"{_mean_se(gaps)} (± one standard error over {len(ours)} search "
+                         "seeds, each averaged over the devices)")
     missing = sum(r != r for row in rows for r, _ in row[5])
     lines.append(f"- recommendations missing or infeasible where something fits: {missing}")
     return lines

@@ -43,3 +43,20 @@ def test_text_above_the_sections_is_kept(regret, monkeypatch, tmp_path):
     write(regret, monkeypatch, path, ["--tasks", "shift"], "A")
     kept = "# The regret benchmark\n\nA paragraph someone wrote.\n\n## "
     assert path.read_text().startswith(kept)
+
+
+def test_the_mean_regret_carries_its_standard_error_over_search_seeds(regret):
+    """The devices rank one search's evidence, so a seed's regrets are averaged over them
+    before the spread is taken: three seeds, not six measurements."""
+    nan = float("nan")
+    rows = [("m", "t", "a", 9, 0.1, [(1.0, 1.0), (2.0, 1.0), (0.0, 1.0)],
+             [(0.5, 1.0), (1.5, 1.0), (nan, nan)], {}),
+            ("m", "t", "b", 9, 0.1, [(3.0, 1.0), (2.0, 1.0), (0.0, 1.0)],
+             [(0.5, 1.0), (0.5, 1.0), (1.0, 1.0)], {})]
+    assert regret._per_seed(rows, 0.1, 5) == [2.0, 2.0, 0.0]
+    assert regret._per_seed(rows, 0.1, 6) == [0.5, 1.0, 1.0]
+    assert regret._mean_se([2.0, 2.0, 0.0]) == "1.33 ± 0.67"  # sd 1.155 / sqrt(3)
+    assert regret._mean_se([1.0]) == "1.00"  # one value has no spread
+    summary = regret._table(rows, [0.1])[-2]
+    assert "advisor mean regret 1.33 ± 0.67 points, random search 0.83 ± 0.17" in summary
+    assert "advisor - random 0.50 ± 0.76" in summary
