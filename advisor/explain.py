@@ -42,7 +42,7 @@ SHORT_TARGETS = {"no-depthwise": "no-dw"}  # the one policy name too long for a 
 
 
 def short_label(config: Config) -> str:
-    """The label in a table cell of two lines of at most 22 characters: what is trained on the
+    """The label in a table cell of two lines of at most 23 characters: what is trained on the
     first, how far back and how on the second (the memory levers abbreviated; the table's
     footnote spells them out), so that no row wraps over more than two lines at 80 columns."""
     head = config.method if config.rank is None else \
@@ -158,7 +158,7 @@ def short_violation(v: Violation) -> str:
 
 
 def short_reason(standing: Standing | None, violations: list[Violation]) -> str:
-    """``reason`` in a table cell of at most two lines of 19 characters (the levers are in
+    """``reason`` in a table cell of at most two lines of 20 characters (the levers are in
     the label, an extrapolated accuracy is marked next to the accuracy)."""
     if violations:
         more = f" +{len(violations) - 1}" if len(violations) > 1 else ""
