@@ -322,22 +322,16 @@ def _placeholder(config: Config):
     return Estimate(0.0, config, False)
 
 
-def _mean(values: list[float]) -> str:
+def _mean(values: list[float], se: bool = False) -> str:
+    """'1.23', or with ``se`` '1.23 ± 0.31': the mean and its standard error. Over search
+    seeds: each is an independent search, so the spread of their regrets is what the mean is
+    uncertain by."""
     finite = [v for v in values if v == v]
     missing = len(values) - len(finite)
     text = f"{statistics.mean(finite):.2f}" if finite else "-"
+    if se and len(finite) >= 2:
+        text += f" ± {statistics.stdev(finite) / len(finite) ** 0.5:.2f}"
     return text + (f" ({missing} none)" if missing else "")
-
-
-def _mean_se(values: list[float]) -> str:
-    """'1.23 ± 0.31': the mean and its standard error. Over search seeds: each is an
-    independent search, so the spread of their regrets is what the mean is uncertain by."""
-    finite = [v for v in values if v == v]
-    if len(finite) < 2:
-        return _mean(values)
-    se = statistics.stdev(finite) / len(finite) ** 0.5
-    return _mean(values).replace(f"{statistics.mean(finite):.2f}",
-                                 f"{statistics.mean(finite):.2f} ± {se:.2f}", 1)
 
 
 def _per_seed(rows: list, fraction: float, column: int) -> list[float]:
@@ -358,7 +352,7 @@ def _table(rows: list, fractions: list[float]) -> list[str]:
         def cells(values: list[tuple[float, float]]) -> str:
             regrets = [r for r, _ in values]
             finite = [r for r in regrets if r == r] or [float("nan")]
-            return (f"{_mean_se(regrets)} | {max(finite):.2f} | "
+            return (f"{_mean(regrets, se=True)} | {max(finite):.2f} | "
                     f"{_mean([m for _, m in values])}x")
 
         fixed = " | ".join("infeasible" if r != r else f"{r:.2f} ({m:.1f}x)"
@@ -370,9 +364,9 @@ def _table(rows: list, fractions: list[float]) -> list[str]:
         ours, theirs = _per_seed(rows, fraction, 5), _per_seed(rows, fraction, 6)
         if ours:
             gaps = [a - b for a, b in zip(ours, theirs, strict=True)]
-            lines.append(f"- budget {fraction:.0%}: advisor mean regret {_mean_se(ours)} "
-                         f"points, random search {_mean_se(theirs)} points, advisor - random "
-                         f"{_mean_se(gaps)} (± one standard error over {len(ours)} search "
+            lines.append(f"- budget {fraction:.0%}: advisor mean regret {_mean(ours, se=True)} "
+                         f"points, random search {_mean(theirs, se=True)} points, advisor - random "
+                         f"{_mean(gaps, se=True)} (± one standard error over {len(ours)} search "
                          "seeds, each averaged over the devices)")
     missing = sum(r != r for row in rows for r, _ in row[5])
     lines.append(f"- recommendations missing or infeasible where something fits: {missing}")

@@ -55,8 +55,8 @@ def test_the_mean_regret_carries_its_standard_error_over_search_seeds(regret):
              [(0.5, 1.0), (0.5, 1.0), (1.0, 1.0)], {})]
     assert regret._per_seed(rows, 0.1, 5) == [2.0, 2.0, 0.0]
     assert regret._per_seed(rows, 0.1, 6) == [0.5, 1.0, 1.0]
-    assert regret._mean_se([2.0, 2.0, 0.0]) == "1.33 ± 0.67"  # sd 1.155 / sqrt(3)
-    assert regret._mean_se([1.0]) == "1.00"  # one value has no spread
+    assert regret._mean([2.0, 2.0, 0.0], se=True) == "1.33 ± 0.67"  # sd 1.155 / sqrt(3)
+    assert regret._mean([1.0], se=True) == "1.00"  # one value has no spread
     summary = regret._table(rows, [0.1])[-2]
     assert "advisor mean regret 1.33 ± 0.67 points, random search 0.83 ± 0.17" in summary
     assert "advisor - random 0.50 ± 0.76" in summary
