@@ -30,35 +30,31 @@ def evidence(recorded_study):
 def test_runners_up_fit_80_columns_two_lines_a_row(evidence, device, monkeypatch):
     result = decide(evidence, device, configs=CONFIGS)
     assert len(result.alternatives) >= 5
+    text, body = _rendered(result.alternatives, monkeypatch)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert len([line for line in body if line.strip()]) <= 2 * len(result.alternatives), text
+    for option in result.alternatives:  # every label whole, not cut with an ellipsis
+        assert option.label.split(" (")[0] in text
+    assert "…" not in text
+
+
+def _rendered(alternatives, monkeypatch) -> tuple[str, list[str]]:
+    """The table as printed at 80 columns, and its rows' lines (between the rule under the
+    header and the footnote)."""
     out = io.StringIO()
     monkeypatch.setattr(render, "console", Console(file=out, width=80))
-    render.print_runners_up(result.alternatives)
+    render.print_runners_up(alternatives)
     lines = out.getvalue().splitlines()
-    assert max(len(line) for line in lines) <= 80
     rule = next(i for i, line in enumerate(lines) if set(line.strip()) == {"─"})
     end = next(i for i, line in enumerate(lines) if i > rule and
                line.startswith(("*:", "last N:")))  # the footnote
-    body = [line for line in lines[rule + 1:end] if line.strip()]
-    assert len(body) <= 2 * len(result.alternatives), "\n".join(lines)
-    for option in result.alternatives:  # every label whole, not cut with an ellipsis
-        assert option.label.split(" (")[0] in out.getvalue()
-    assert "…" not in out.getvalue()
+    return out.getvalue(), lines[rule + 1:end]
 
 
 def _rows(alternatives, monkeypatch) -> list[list[str]]:
     """Each alternative's lines, rendered one per table (the widths are fixed, so a row takes
     the same lines alone as among others)."""
-    rows = []
-    for option in alternatives:
-        out = io.StringIO()
-        monkeypatch.setattr(render, "console", Console(file=out, width=80))
-        render.print_runners_up([option])
-        lines = out.getvalue().splitlines()
-        rule = next(i for i, line in enumerate(lines) if set(line.strip()) == {"─"})
-        end = next(i for i, line in enumerate(lines) if i > rule and
-                   line.startswith(("*:", "last N:")))
-        rows.append(lines[rule + 1:end])
-    return rows
+    return [_rendered([option], monkeypatch)[1] for option in alternatives]
 
 
 @pytest.mark.parametrize("device", ["coral-dev-board", "esp32-s3-psram"])
