@@ -2,6 +2,7 @@
 
     python benchmarks/ship_evidence.py [--models mobilenet_v3_small,...] [--tasks unseen,shift]
                                        [--trials 24] [--jobs 2] [--work DIR] [--costs-only]
+                                       [--refit]
 
 1. Per model: the source model pretrained on Fashion-MNIST's source classes (cached).
 2. Per (model, task): an `advisor search` study on Fashion-MNIST (tasks.py's protocol,
@@ -14,6 +15,10 @@
 4. advisor/shipped/costs-v<N>.json: the exact costs every shipped device needs for the shipped
    models (a recommendation for each device, model and task, in this process), so that a first
    `advisor recommend` profiles nothing.
+
+--refit rebuilds the shipped files from the trials they store, training nothing (after a change
+to the surrogate: tests/test_shipped.py fails until the stored estimates are the refit's); the
+provenance keeps the build's and records when and by which command it was refitted.
 
 Prints, per (model, task): trials, repeated configurations, seed noise, the held-out share of
 trials inside the 90% interval, and the build's time; at the end the shipped files' sizes.
@@ -68,6 +73,26 @@ def build_evidence(model: str, task: str, trials: int, jobs: int, storage: str) 
         model, task, attrs["epochs"], results, attrs["target_train_size"],
         attrs["num_classes"], provenance(sum(r["wall_seconds"] for r in results)))
     write_text(shipped.evidence_file(model, task), json.dumps(document, separators=(",", ":")))
+    _summary(model, task, document)
+
+
+def refit_evidence(model: str, task: str) -> None:
+    """The shipped file of (model, task) rebuilt from its own stored trials."""
+    path = shipped.evidence_file(model, task)
+    old = shipped.read_document(path)
+    if old is None:
+        sys.exit(f"{path} is absent or of another format: nothing to refit (build it)")
+    provenance = old["provenance"] | {
+        "refitted": datetime.now(UTC).isoformat(timespec="seconds"),
+        "refit_command": "python benchmarks/ship_evidence.py " + " ".join(sys.argv[1:]),
+        "refit_versions": {name: metadata.version(name) for name in LIBRARIES}}
+    document = shipped.build_document(model, task, old["epochs"], old["trials"],
+                                      old["samples"], old["num_classes"], provenance)
+    write_text(path, json.dumps(document, separators=(",", ":")))
+    _summary(model, task, document)
+
+
+def _summary(model: str, task: str, document: dict) -> None:
     fit = document["surrogate"]
     repeated = sum(1 for row in document["tried"] if row["runs"] > 1)
     noise = f"{100 * fit['seed_sd']:.1f} points" if fit["seed_sd"] is not None else "unknown"
@@ -122,7 +147,8 @@ def write_report() -> None:
             f"| {fit['held_out_inside_90']}/{n} = {fit['held_out_inside_90'] / n:.0%} "
             f"| {fit['held_out_within_mae']}/{n} = {fit['held_out_within_mae'] / n:.0%} "
             f"| {100 * fit['cv_mae']:.1f} pts | {100 * best['accuracy']:.1f}% "
-            f"({best['runs']} runs) | {d['provenance']['built'][:10]} "
+            f"({best['runs']} run{'s' if best['runs'] > 1 else ''}) "
+            f"| {d['provenance']['built'][:10]} "
             f"| {d['provenance']['trial_seconds'] / 60:.0f} min |")
         versions = d["provenance"]["versions"] | {"host": d["provenance"]["host"]["platform"]}
     lines += ["", "Versions of the last file built: "
@@ -139,11 +165,18 @@ def main() -> None:
     parser.add_argument("--work", help="folder of the build's studies (default: the cache's)")
     parser.add_argument("--costs-only", action="store_true",
                         help="only rebuild the shipped costs from the shipped evidence")
+    parser.add_argument("--refit", action="store_true",
+                        help="rebuild the shipped files from their stored trials (no training)")
     args = parser.parse_args()
     quiet_third_party()
     started = time.perf_counter()
     shipped.FOLDER.mkdir(exist_ok=True)
-    if not args.costs_only:
+    if args.refit:
+        for model in args.models.split(","):
+            for task in args.tasks.split(","):
+                if shipped.read_document(shipped.evidence_file(model, task)) is not None:
+                    refit_evidence(model, task)
+    elif not args.costs_only:
         from advisor.pretrain import source_model
         from advisor.tasks import load_task
         from advisor.zoo import resolve_model

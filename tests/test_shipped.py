@@ -4,10 +4,12 @@ on its own: a first recommendation for any shipped device trains nothing, profil
 imports neither torch, scikit-learn nor optuna."""
 
 import importlib
+import importlib.util
 import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +112,26 @@ def test_a_bad_dataset_is_refused_before_any_study(monkeypatch):
                         lambda *_, **__: 1 / 0)
     with pytest.raises(AdvisorError, match="unknown dataset"):
         recommend("jetson-nano", dataset="mnist")
+
+
+def test_a_refit_rebuilds_the_estimates_from_the_stored_trials_alone(tmp_path, monkeypatch):
+    """ship_evidence.py --refit: what lands a change to the surrogate without retraining."""
+    spec = importlib.util.spec_from_file_location(
+        "ship_evidence", Path(__file__).parents[1] / "benchmarks" / "ship_evidence.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    model, task = PAIRS[0]
+    original = json.loads(shipped.evidence_file(model, task).read_text())
+    stale = original | {"estimates": [row | {"accuracy": 0.0} for row in original["estimates"]]}
+    monkeypatch.setattr(shipped, "FOLDER", tmp_path)
+    shipped.evidence_file(model, task).write_text(json.dumps(stale))
+    shipped.read_document.cache_clear()
+    script.refit_evidence(model, task)
+    refitted = json.loads(shipped.evidence_file(model, task).read_text())
+    shipped.read_document.cache_clear()
+    for again, stored in zip(refitted["estimates"], original["estimates"], strict=True):
+        assert again["candidate"] == stored["candidate"]
+        assert again["accuracy"] == pytest.approx(stored["accuracy"], abs=1e-9)
+    assert refitted["trials"] == original["trials"]
+    assert refitted["provenance"]["built"] == original["provenance"]["built"]
+    assert "refitted" in refitted["provenance"]
