@@ -89,6 +89,7 @@ def refit_evidence(model: str, task: str) -> None:
     document = shipped.build_document(model, task, old["epochs"], old["trials"],
                                       old["samples"], old["num_classes"], provenance)
     write_text(path, json.dumps(document, separators=(",", ":")))
+    shipped.read_document.cache_clear()  # the report and the costs read the new file
     _summary(model, task, document)
 
 

@@ -128,7 +128,7 @@ def test_a_refit_rebuilds_the_estimates_from_the_stored_trials_alone(tmp_path, m
     shipped.read_document.cache_clear()
     script.refit_evidence(model, task)
     refitted = json.loads(shipped.evidence_file(model, task).read_text())
-    shipped.read_document.cache_clear()
+    assert shipped.read_document(shipped.evidence_file(model, task)) == refitted
     for again, stored in zip(refitted["estimates"], original["estimates"], strict=True):
         assert again["candidate"] == stored["candidate"]
         assert again["accuracy"] == pytest.approx(stored["accuracy"], abs=1e-9)
