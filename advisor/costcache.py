@@ -72,17 +72,22 @@ def _save(data: dict) -> None:
     write_text(_path(), json.dumps(data))
 
 
-def export(models: set[str]) -> None:
-    """Keep what this process's cache knows about ``models`` as the shipped costs
-    (benchmarks/ship_evidence.py); a suggestion names other models, so every model's
+_used: set[str] = set()  # the cost keys this process has read (export keeps only those)
+
+
+def export(models: set[str], to: Path = SHIPPED) -> None:
+    """Keep the costs this process used for ``models`` as the shipped costs
+    (benchmarks/ship_evidence.py, after a recommendation for every shipped device, model and
+    task): only those, so that what else the machine's cache holds (a benchmark's costs at
+    other resolutions) does not ship. A suggestion names other models, so every model's
     parameter count is kept."""
     data = _load()
     kept = {key: value for key, value in data.items()
-            if key not in TABLES and json.loads(key)["model"] in models}
+            if key in _used and json.loads(key)["model"] in models}
     for table in TABLES:
         kept[table] = {m: known for m, known in data[table].items()
                        if m in models or table == "parameters"}
-    write_text(SHIPPED, json.dumps(kept, separators=(",", ":")))
+    write_text(to, json.dumps(kept, separators=(",", ":")))
 
 
 def screen(model: str, configs: list[Config]) -> dict[Config, str | None]:
@@ -158,6 +163,7 @@ def costs(model: str, configs: list[Config], batch_size: int, resolution: int,
     for c in configs:
         passes = (1, 2) if _micro(c, batch_size) else (1,)
         needs[c] = tuple(_key(model, c, resolution, num_classes, n) for n in passes)
+    _used.update(key for keys in needs.values() for key in keys)
     todo = {key: (c, n) for c in configs for n, key in enumerate(needs[c], 1)
             if key not in data}
     if todo:

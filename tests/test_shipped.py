@@ -135,3 +135,29 @@ def test_a_refit_rebuilds_the_estimates_from_the_stored_trials_alone(tmp_path, m
     assert refitted["trials"] == original["trials"]
     assert refitted["provenance"]["built"] == original["provenance"]["built"]
     assert "refitted" in refitted["provenance"]
+
+
+
+def test_exported_costs_are_the_ones_recommendations_used_and_suffice(tmp_path, monkeypatch):
+    """What the machine's cache holds besides (a benchmark's costs at other resolutions) does
+    not ship: costcache.export keeps the costs this process read, and they are enough."""
+    from advisor import costcache
+    from advisor.recommend import recommend
+
+    everything = [k for k in json.loads(costcache.SHIPPED.read_text())
+                  if k not in costcache.TABLES and json.loads(k)["model"] == defaults.MODEL]
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(costcache, "_used", set())
+    recommend("jetson-nano", defaults.MODEL, "unseen")
+    costcache.export({defaults.MODEL}, to=tmp_path / "costs.json")
+    kept = [k for k in json.loads((tmp_path / "costs.json").read_text())
+            if k not in costcache.TABLES]
+    assert 0 < len(kept) == len(costcache._used) < len(everything)
+
+    def started(*_, **__):
+        raise AssertionError("the exported costs did not suffice")
+
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "fresh"))
+    monkeypatch.setattr(costcache, "SHIPPED", tmp_path / "costs.json")
+    monkeypatch.setattr("advisor.cost.profile_batch_scaled", started)
+    recommend("jetson-nano", defaults.MODEL, "unseen")
