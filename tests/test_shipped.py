@@ -137,7 +137,6 @@ def test_a_refit_rebuilds_the_estimates_from_the_stored_trials_alone(tmp_path, m
     assert "refitted" in refitted["provenance"]
 
 
-
 def test_exported_costs_are_the_ones_recommendations_used_and_suffice(tmp_path, monkeypatch):
     """What the machine's cache holds besides (a benchmark's costs at other resolutions) does
     not ship: costcache.export keeps the costs this process read, and they are enough."""
