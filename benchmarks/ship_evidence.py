@@ -47,13 +47,19 @@ LIBRARIES = ("torch", "torchvision", "peft", "galore-torch", "optuna", "scikit-l
              "advisor")
 
 
+def _this_run() -> dict:
+    """When, by which command and with which versions this run is: a build's or a refit's."""
+    return {"at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": "python benchmarks/ship_evidence.py " + " ".join(sys.argv[1:]),
+            "versions": {"python": platform.python_version(),
+                         **{name: metadata.version(name) for name in LIBRARIES}}}
+
+
 def provenance(seconds: float) -> dict:
     import torch
 
-    return {"built": datetime.now(UTC).isoformat(timespec="seconds"),
-            "command": "python benchmarks/ship_evidence.py " + " ".join(sys.argv[1:]),
-            "versions": {"python": platform.python_version(),
-                         **{name: metadata.version(name) for name in LIBRARIES}},
+    run = _this_run()
+    return {"built": run["at"], "command": run["command"], "versions": run["versions"],
             "host": {"platform": platform.platform(), "cpus": os.cpu_count(),
                      "torch_threads": torch.get_num_threads()},
             "trial_seconds": round(seconds, 1)}
@@ -82,10 +88,9 @@ def refit_evidence(model: str, task: str) -> None:
     old = shipped.read_document(path)
     if old is None:
         sys.exit(f"{path} is absent or of another format: nothing to refit (build it)")
-    provenance = old["provenance"] | {
-        "refitted": datetime.now(UTC).isoformat(timespec="seconds"),
-        "refit_command": "python benchmarks/ship_evidence.py " + " ".join(sys.argv[1:]),
-        "refit_versions": {name: metadata.version(name) for name in LIBRARIES}}
+    run = _this_run()
+    provenance = old["provenance"] | {"refitted": run["at"], "refit_command": run["command"],
+                                      "refit_versions": run["versions"]}
     document = shipped.build_document(model, task, old["epochs"], old["trials"],
                                       old["samples"], old["num_classes"], provenance)
     write_text(path, json.dumps(document, separators=(",", ":")))
@@ -173,10 +178,9 @@ def main() -> None:
     started = time.perf_counter()
     shipped.FOLDER.mkdir(exist_ok=True)
     if args.refit:
-        for model in args.models.split(","):
-            for task in args.tasks.split(","):
-                if shipped.read_document(shipped.evidence_file(model, task)) is not None:
-                    refit_evidence(model, task)
+        for model, task in shipped.shipped_pairs():
+            if model in args.models.split(",") and task in args.tasks.split(","):
+                refit_evidence(model, task)
     elif not args.costs_only:
         from advisor.pretrain import source_model
         from advisor.tasks import load_task
