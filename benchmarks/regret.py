@@ -183,8 +183,10 @@ def advisor_trials(truth: Truth, budget: int, seed: int, peak: dict[Config, int]
         taken.append(result)
         return result["accuracy_after"], float(peak[config])
 
+    # One call per attempt at the rest of the budget, as `advisor search --trials` would run
+    # it (its last trials confirm front-runners, repeats.py); a refused draw costs a trial.
     while len(taken) < budget and len(study.trials) < 20 * budget:
-        run_trials(study, 1, trial_objective=looked_up)
+        run_trials(study, budget - len(taken), trial_objective=looked_up)
     return taken
 
 
