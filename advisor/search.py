@@ -169,10 +169,10 @@ def run_trials(study: optuna.Study, trials: int, show_progress: bool = False,
 
     def queue_repeat(study: optuna.Study, _: optuna.trial.FrozenTrial) -> None:
         left[0] -= 1
-        if left[0] > 0 and repeats.due(study, left[0]):
+        if left[0] > 0 and repeats.due(study, left[0], trials):
             repeats.queue_front_runner(study)
 
-    if repeats.due(study, trials):
+    if repeats.due(study, trials, trials):
         repeats.queue_front_runner(study)
     study.optimize(run, n_trials=trials, catch=(TrialFault,),
                    show_progress_bar=show_progress, gc_after_trial=False,

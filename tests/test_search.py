@@ -182,6 +182,17 @@ def test_front_runners_are_run_again_under_new_seeds(storage, monkeypatch):
         assert seeds == [repeats.seed_of(t) for t in ts]
 
 
+def test_a_short_search_confirms_at_most_a_quarter_of_its_trials(storage, monkeypatch):
+    """A search extended a few trials at a time keeps exploring: three trials confirm nothing,
+    the next four end with one repeat of the front-runner."""
+    monkeypatch.setattr("advisor.trial.run_trial", _fake_result)
+    search("mobilenetv3", "unseen", trials=3, storage=storage, epochs=1)
+    study = search("mobilenetv3", "unseen", trials=4, storage=storage, epochs=1)
+    assert [t.number for t in study.trials if "seed" in t.user_attrs] == [6]
+    best = max(study.trials[:6], key=lambda t: t.values[0])
+    assert study.trials[6].params == best.params
+
+
 def test_the_search_opens_with_distinct_configurations_of_the_grid(storage, monkeypatch):
     """Trial k < draws.RANDOM runs entry k of the seeded permutation of the candidate grid
     (opening.py), the later ones the untried candidates the surrogate rates highest
