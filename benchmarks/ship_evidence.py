@@ -177,9 +177,10 @@ def main() -> None:
     quiet_third_party()
     started = time.perf_counter()
     shipped.FOLDER.mkdir(exist_ok=True)
+    models, tasks = args.models.split(","), args.tasks.split(",")
     if args.refit:
         for model, task in shipped.shipped_pairs():
-            if model in args.models.split(",") and task in args.tasks.split(","):
+            if model in models and task in tasks:
                 refit_evidence(model, task)
     elif not args.costs_only:
         from advisor.pretrain import source_model
@@ -189,11 +190,11 @@ def main() -> None:
         work = Path(args.work or cache_dir() / "ship-evidence")
         work.mkdir(parents=True, exist_ok=True)
         storage = str(work / "studies.journal")
-        for model in args.models.split(","):
+        for model in models:
             # with every thread, before the workers start (one of them would pretrain it on
             # its share of the threads while the others wait: pretrain.py's lock)
             source_model(resolve_model(model), load_task("unseen", shipped.DATASET))
-            for task in args.tasks.split(","):
+            for task in tasks:
                 build_evidence(model, task, args.trials, args.jobs, storage)
                 shipped.read_document.cache_clear()
     build_costs()
