@@ -90,6 +90,14 @@ def source_model(spec: ModelSpec, task: Task, weights: str = "builtin") -> Sourc
         model = _load_file(spec, task, weights)
         return SourceModel(model, accuracy(model, task.source.test))
     path = _cache_path(spec, task, weights)
+    # A checkpoint on disk is whole (written atomically), so it is read without the lock:
+    # workers of one search loading it at once neither queue behind each other nor say they
+    # wait for a pretraining. An unreadable one is dealt with below, under the lock.
+    if path.is_file():
+        try:
+            return _load(spec, task, path)
+        except Exception:
+            pass
     # One pretrainer per checkpoint: worker processes of one search (advisor search --jobs N,
     # benchmarks) all ask for the same model at once on a cold cache; the first pretrains,
     # the others wait here and load its file. The kernel drops the lock of a killed holder.
@@ -108,16 +116,20 @@ def source_model(spec: ModelSpec, task: Task, weights: str = "builtin") -> Sourc
 def _cached(spec: ModelSpec, task: Task, path: Path) -> SourceModel | None:
     if not path.is_file():
         return None
-    model = build_model(spec, task.source.num_classes)
     try:
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-        model.load_state_dict(saved["state_dict"])
-        return SourceModel(model, float(saved["source_accuracy"]))
+        return _load(spec, task, path)
     except Exception as exc:  # a damaged cache entry is rebuilt, never fatal
         progress.note(f"{path}: unreadable cached weights ({type(exc).__name__}); "
                       "pretraining again")
         path.unlink(missing_ok=True)
         return None
+
+
+def _load(spec: ModelSpec, task: Task, path: Path) -> SourceModel:
+    model = build_model(spec, task.source.num_classes)
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    model.load_state_dict(saved["state_dict"])
+    return SourceModel(model, float(saved["source_accuracy"]))
 
 
 def _pretrain_and_save(spec: ModelSpec, task: Task, init: str, path: Path) -> SourceModel:

@@ -46,3 +46,28 @@ def test_processes_pretraining_at_once_share_one_pretraining(tmp_path):
     accuracies = {json.loads(out)["accuracy"] for out, _ in outputs}
     assert len(accuracies) == 1  # all three got the one checkpoint
     assert sum("waiting for another process" in err for _, err in outputs) == 2
+
+
+def test_a_cached_checkpoint_loads_while_another_process_holds_the_lock(unseen_task, capfd):
+    """Workers of one search load the cached model at once; none waits for the others' loads,
+    nor says it waits for a pretraining that is not happening."""
+    import threading
+
+    from filelock import FileLock
+
+    from advisor import pretrain
+    from advisor.zoo import resolve_model
+
+    spec = resolve_model("mobilenet_v3_small")
+    expected = pretrain.source_model(spec, unseen_task).source_accuracy  # cached from here on
+    capfd.readouterr()
+    got = []
+    path = pretrain._cache_path(spec, unseen_task, "builtin")
+    with FileLock(str(path) + ".lock"):  # as a worker pretraining or loading right now
+        loader = threading.Thread(
+            target=lambda: got.append(pretrain.source_model(spec, unseen_task)))
+        loader.start()
+        loader.join(timeout=120)
+        assert not loader.is_alive(), "the load waited for the lock"
+    assert got[0].source_accuracy == expected
+    assert "waiting" not in capfd.readouterr().err
