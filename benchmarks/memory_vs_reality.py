@@ -96,9 +96,9 @@ def main() -> None:
 
     from advisor.config import Config
     from advisor.cost import profile_config
+    from advisor.devices.runtime import RUNTIMES
     from advisor.paths import cache_dir
     from advisor.quiet import quiet_third_party
-    from advisor.runtime import RUNTIMES
     from advisor.zoo import resolve_model
 
     quiet_third_party()

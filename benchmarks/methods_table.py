@@ -13,7 +13,7 @@ import time
 from advisor.config import TrialConfig
 from advisor.methods import METHODS
 from advisor.quiet import quiet_third_party
-from advisor.trial import run_trial
+from advisor.training.trial import run_trial
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ import time
 def _recommend(device: str, cache: str) -> float:
     env = {**os.environ, "ADVISOR_CACHE_DIR": cache, "ADVISOR_NO_PROGRESS": "1"}
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "advisor.cli", "recommend", "--device", device,
+    done = subprocess.run([sys.executable, "-m", "advisor", "recommend", "--device", device,
                            "--model", "mobilenetv3", "--json"], env=env,
                           capture_output=True, text=True)
     seconds = time.perf_counter() - started
@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument("--cache", help="a warm cache to time against (with --fresh 0)")
     args = parser.parse_args()
 
-    from advisor.devices import list_devices
+    from advisor.devices.profile import list_devices
 
     devices = (args.devices.split(",") if args.devices
                else [d.id for d in list_devices()])

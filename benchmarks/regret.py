@@ -51,22 +51,23 @@ from pathlib import Path
 
 import optuna
 
-from advisor import repeats, space
+from advisor import space
+from advisor.accuracy.surrogate import AccuracySurrogate
 from advisor.config import Config, TrialConfig
-from advisor.costcache import costs, valid_configs
-from advisor.devices import Constraints, DeviceProfile, load_device
-from advisor.draws import Draws
-from advisor.evidence import Evidence
-from advisor.feasibility import evaluate
+from advisor.cost.cache import costs, valid_configs
+from advisor.decision.evidence import Evidence
+from advisor.decision.feasibility import evaluate
+from advisor.decision.ranking import rank_options
+from advisor.devices.profile import Constraints, DeviceProfile, load_device
 from advisor.paths import cache_dir
 from advisor.quiet import quiet_third_party
-from advisor.ranking import rank_options
-from advisor.sampler import TrialSeededSampler
-from advisor.search import run_trials
-from advisor.surrogate import AccuracySurrogate
-from advisor.trial import run_trial
+from advisor.study import repeats
+from advisor.study.next_candidate import Draws
+from advisor.study.sampler import TrialSeededSampler
+from advisor.study.search import run_trials
+from advisor.study.workers import threads_per_worker
+from advisor.training.trial import run_trial
 from advisor.userfiles import write_text
-from advisor.workers import threads_per_worker
 
 DATASET = "fashion-mnist"
 RULES = {"always full": Config(method="full"),
@@ -114,8 +115,8 @@ def measure_truth(model: str, task: str, configs: list[Config], seeds: int, epoc
                                   epochs=epochs, seed=s) for c in configs for s in range(seeds)}
     todo = [t for t in trials.values() if t.key() not in done]
     if todo:  # pretrained here with every thread, not by one worker on its share of them
-        from advisor.pretrain import source_model
-        from advisor.tasks import load_task
+        from advisor.training.pretrain import source_model
+        from advisor.training.tasks import load_task
         from advisor.zoo import resolve_model
 
         t = todo[0]
@@ -285,7 +286,7 @@ def main() -> None:
                         "section (docs/regret.md)")
     args = parser.parse_args()
     quiet_third_party()
-    from advisor.tasks import load_task
+    from advisor.training.tasks import load_task
 
     ranks = [int(r) for r in args.ranks.split(",")]
     fractions = [float(f) for f in args.budgets.split(",")]
@@ -319,7 +320,7 @@ def main() -> None:
 
 def _placeholder(config: Config):
     """Feasibility needs an estimate object; RAM and flash do not depend on its value."""
-    from advisor.estimate import Estimate
+    from advisor.accuracy.estimate import Estimate
 
     return Estimate(0.0, config, False)
 

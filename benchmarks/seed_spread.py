@@ -27,8 +27,8 @@ def main() -> None:
 
     from advisor.config import TrialConfig
     from advisor.quiet import quiet_third_party
-    from advisor.tasks import load_task
-    from advisor.trial import run_trial
+    from advisor.training.tasks import load_task
+    from advisor.training.trial import run_trial
 
     quiet_third_party()
     for dataset in args.datasets.split(","):

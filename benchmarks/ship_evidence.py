@@ -37,7 +37,8 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from advisor import costcache, shipped
+from advisor.cost import cache as costcache
+from advisor.decision import shipped
 from advisor.paths import cache_dir
 from advisor.quiet import quiet_third_party
 from advisor.userfiles import write_text
@@ -66,7 +67,7 @@ def provenance(seconds: float) -> dict:
 
 
 def build_evidence(model: str, task: str, trials: int, jobs: int, storage: str) -> None:
-    from advisor.search import completed_results, open_study, search
+    from advisor.study.search import completed_results, open_study, search
 
     study = open_study(model, task, storage, dataset=shipped.DATASET)
     missing = trials - len(completed_results(study))
@@ -111,8 +112,8 @@ def _summary(model: str, task: str, document: dict) -> None:
 def build_costs() -> None:
     """Every cost a recommendation for each shipped device, model and task needs, taken from
     this process's cost cache into the shipped file."""
-    from advisor.devices import list_devices
-    from advisor.recommend import decide
+    from advisor.decision.recommend import decide
+    from advisor.devices.profile import list_devices
 
     pairs = shipped.shipped_pairs()
     for model, task in pairs:
@@ -183,8 +184,8 @@ def main() -> None:
             if model in models and task in tasks:
                 refit_evidence(model, task)
     elif not args.costs_only:
-        from advisor.pretrain import source_model
-        from advisor.tasks import load_task
+        from advisor.training.pretrain import source_model
+        from advisor.training.tasks import load_task
         from advisor.zoo import resolve_model
 
         work = Path(args.work or cache_dir() / "ship-evidence")

@@ -26,9 +26,9 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
 
+    from advisor.accuracy.surrogate import AccuracySurrogate, held_out_coverage
     from advisor.quiet import quiet_third_party
-    from advisor.search import completed_results, open_study
-    from advisor.surrogate import AccuracySurrogate, held_out_coverage
+    from advisor.study.search import completed_results, open_study
 
     quiet_third_party()
     study = open_study(args.model, args.task, args.storage, epochs=args.epochs, create=False)

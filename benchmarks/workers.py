@@ -35,14 +35,14 @@ MODEL, TASK = "mobilenet_v3_small", "unseen"
 
 def _search(storage: str, trials: int, jobs: int) -> subprocess.Popen:
     env = {**os.environ, "ADVISOR_NO_PROGRESS": "1"}
-    return subprocess.Popen([sys.executable, "-m", "advisor.cli", "search", "--model", MODEL,
+    return subprocess.Popen([sys.executable, "-m", "advisor", "search", "--model", MODEL,
                              "--task", TASK, "--trials", str(trials), "--jobs", str(jobs),
                              "--storage", storage], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
 
 
 def _study(storage: str):
-    from advisor.search import open_study
+    from advisor.study.search import open_study
 
     return open_study(MODEL, TASK, storage, create=False)
 
@@ -68,7 +68,7 @@ def _states(storage: str) -> Counter:
 def kill_and_resume(storage: str) -> None:
     from optuna.trial import TrialState
 
-    from advisor.repeats import seed_of
+    from advisor.study.repeats import seed_of
 
     process = _search(storage, 8, 2)
     victim = None
@@ -110,9 +110,9 @@ def main() -> None:
     parser.add_argument("--no-kill", action="store_true")
     args = parser.parse_args()
 
-    from advisor.pretrain import source_model
     from advisor.quiet import quiet_third_party
-    from advisor.tasks import load_task
+    from advisor.training.pretrain import source_model
+    from advisor.training.tasks import load_task
     from advisor.zoo import resolve_model
 
     quiet_third_party()

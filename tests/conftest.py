@@ -12,14 +12,14 @@ torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 @pytest.fixture(scope="session")
 def unseen_task():
-    from advisor.tasks import load_task
+    from advisor.training.tasks import load_task
 
     return load_task("unseen")
 
 
 @pytest.fixture(scope="session")
 def shift_task():
-    from advisor.tasks import load_task
+    from advisor.training.tasks import load_task
 
     return load_task("shift")
 
@@ -32,7 +32,7 @@ def recorded_study(tmp_path_factory):
     import json
     from pathlib import Path
 
-    from advisor.search import seed_study
+    from advisor.study.search import seed_study
 
     path = tmp_path_factory.mktemp("recorded") / "study.db"
     results = Path(__file__).parent / "data" / "mobilenet_v3_small-unseen-e4-results.json"

@@ -42,7 +42,7 @@ def benchmark(plan: BenchmarkPlan, out: str | Path, command: str = "advisor benc
     report, claims = write_report(measurements, table, plots, out, command)
     seeded = {}
     if seed_study:
-        from advisor.search import seed_study as seed
+        from advisor.study.search import seed_study as seed
 
         seeded = seed([r.result for r in measurements.records if r.status == "ok"], storage)
     return BenchmarkReport(

@@ -10,8 +10,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from advisor.benchmark.table import full_depth, row_label
+from advisor.decision.pareto import pareto_front
 from advisor.methods import METHODS
-from advisor.pareto import pareto_front
 
 FAMILIES = ("standard", "depthwise-separable")
 COLORS = {name: f"C{i}" for i, name in enumerate(METHODS)}

@@ -26,14 +26,14 @@ from textual.widgets import (
 )
 
 from advisor import defaults
+from advisor.accuracy.estimate import NotEnoughTrials
 from advisor.config import Config
-from advisor.devices import DeviceProfile, list_devices, load_device
+from advisor.decision.answer import Option, Recommendation
+from advisor.decision.evidence import Evidence
+from advisor.decision.feasibility import memory_limit
+from advisor.decision.recommend import decide, evidence_for
+from advisor.devices.profile import DeviceProfile, list_devices, load_device
 from advisor.errors import AdvisorError
-from advisor.estimate import NotEnoughTrials
-from advisor.evidence import Evidence
-from advisor.feasibility import memory_limit
-from advisor.options import Option, Recommendation
-from advisor.recommend import decide, evidence_for
 from advisor.tui.detail import OptionDetail
 from advisor.tui.device_editor import DeviceEditor
 from advisor.tui.export_screen import ExportScreen

@@ -10,8 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from advisor.explain import accuracy, human_bytes, human_count
-from advisor.options import Option
+from advisor.decision.answer import Option
+from advisor.decision.explain import accuracy, human_bytes, human_count
 from advisor.tui.labels import seconds_text
 
 BAR = 24

@@ -10,7 +10,7 @@ from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from advisor.devices import DeviceProfile
+from advisor.devices.profile import DeviceProfile
 from advisor.errors import validation_message
 
 FIELDS = [  # (input id, label, how to read it from a profile)

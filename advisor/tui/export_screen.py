@@ -10,10 +10,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from advisor.devices import DeviceProfile
+from advisor.decision.answer import Option, Recommendation
+from advisor.decision.export import commands, device_file, export_choice
+from advisor.devices.profile import DeviceProfile
 from advisor.errors import AdvisorError
-from advisor.export import commands, device_file, export_choice
-from advisor.options import Option, Recommendation
 
 DEFAULT_NAME = "advisor-choice"
 

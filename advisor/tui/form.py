@@ -11,7 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
 from advisor import defaults
-from advisor.devices import Constraints, DeviceProfile
+from advisor.devices.profile import Constraints, DeviceProfile
 from advisor.errors import AdvisorError, validation_message
 from advisor.zoo import MODELS
 

@@ -9,4 +9,4 @@ _IMPORTS = threading.Lock()
 def import_torch_stack() -> None:
     with _IMPORTS:
         import advisor.cost.step
-        import advisor.trial  # noqa: F401
+        import advisor.training.trial  # noqa: F401

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from advisor.explain import human_bytes
-from advisor.options import Option
+from advisor.decision.answer import Option
+from advisor.decision.explain import human_bytes
 
 TARGETS_SHORT = {"all": "all", "pointwise": "pw", "no-depthwise": "no-dw"}
 CONSTRAINT_NAMES = {"memory": "RAM", "flash": "flash", "update_time": "time",

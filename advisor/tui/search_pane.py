@@ -10,8 +10,8 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, ProgressBar, Static
 
 from advisor import defaults
+from advisor.decision.answer import Recommendation
 from advisor.errors import AdvisorError
-from advisor.options import Recommendation
 from advisor.tui.imports import import_torch_stack
 
 
@@ -70,7 +70,7 @@ class SearchPane(Vertical):
 
     @work(thread=True, exclusive=True, group="search")
     def run_trials(self, model: str, task: str, trials: int) -> None:
-        from advisor.search import search
+        from advisor.study.search import search
 
         def done(study, trial) -> None:
             self.app.call_from_thread(self._trial_done, trial)

@@ -7,8 +7,8 @@ import math
 
 from textual_plotext import PlotextPlot
 
-from advisor.options import Option, Recommendation
-from advisor.pareto import pareto_front
+from advisor.decision.answer import Option, Recommendation
+from advisor.decision.pareto import pareto_front
 
 MiB = 2**20
 

@@ -1,0 +1,196 @@
+"""Exact device-scale costs of candidate configurations, computed once and kept on disk.
+
+A fake-tensor profile takes about a second, so every candidate gets an exact cost rather than
+a learned estimate. Each is kept batch-scaled (cost/scaling.py): one costing per (model,
+resolution) serves every batch size exactly, so a recommendation for another device at the same
+resolution needs no profiling at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from advisor import progress
+from advisor.config import Config, canonical_key
+from advisor.cost.result import StepCost
+from advisor.cost.scaling import BatchScaledCost
+from advisor.paths import cache_dir
+from advisor.userfiles import write_text
+
+VERSION = 5  # bump when the profiler's results or the keys change
+
+
+SHIPPED = Path(__file__).parents[1] / "shipped" / f"costs-v{VERSION}.json"
+
+
+def _path() -> Path:
+    return cache_dir() / f"costs-v{VERSION}.json"
+
+
+def _key(model: str, config: Config, resolution: int, num_classes: int, passes: int) -> str:
+    return canonical_key({"model": model, "config": config.cost_config().model_dump(),
+                          "resolution": resolution, "num_classes": num_classes,
+                          "passes": passes})
+
+
+_parsed: dict[Path, tuple[tuple[int, int], dict]] = {}
+
+
+def _read(path: Path) -> dict:
+    """The file's JSON, parsed once per version of the file (a recommendation reads the
+    cache several times; the shipped file alone is most of a megabyte). Not to be mutated."""
+    try:
+        stat = path.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+        if path not in _parsed or _parsed[path][0] != version:
+            data = json.loads(path.read_text())
+            _parsed[path] = (version, data if isinstance(data, dict) else {})
+        return _parsed[path][1]
+    except (OSError, ValueError):  # absent or damaged: rebuilt as configurations are profiled
+        return {}
+
+
+TABLES = ("refusals", "parameters", "forward_peaks")  # per model, then per their own key
+
+
+def _load() -> dict:
+    """The user's cache over the shipped costs (both exact; the user's may hold more), as a
+    new dict the caller may add to."""
+    shipped, user = _read(SHIPPED), _read(_path())
+    data = {**shipped, **user}
+    for table in TABLES:
+        merged = {model: dict(known) for model, known in shipped.get(table, {}).items()}
+        for model, known in user.get(table, {}).items():
+            merged.setdefault(model, {}).update(known)
+        data[table] = merged
+    return data
+
+
+def _save(data: dict) -> None:
+    write_text(_path(), json.dumps(data))
+
+
+_used: set[str] = set()  # the cost keys this process has read (export keeps only those)
+
+
+def export(models: set[str], to: Path = SHIPPED) -> None:
+    """Keep the costs this process used for ``models`` as the shipped costs
+    (benchmarks/ship_evidence.py, after a recommendation for every shipped device, model and
+    task): only those, so that what else the machine's cache holds (a benchmark's costs at
+    other resolutions) does not ship. A suggestion names other models, so every model's
+    parameter count is kept."""
+    data = _load()
+    kept = {key: value for key, value in data.items()
+            if key in _used and json.loads(key)["model"] in models}
+    for table in TABLES:
+        kept[table] = {m: known for m, known in data[table].items()
+                       if m in models or table == "parameters"}
+    write_text(to, json.dumps(kept, separators=(",", ":")))
+
+
+def screen(model: str, configs: list[Config]) -> dict[Config, str | None]:
+    """Per configuration, None if the method accepts it on this model, else the reason it
+    refuses (e.g. LoRA rank 8 on depthwise convs); decided on the meta device, cached."""
+    data = _load()
+    refusals = data.setdefault("refusals", {}).setdefault(model, {})
+    missing = [c for c in configs if c.cost_config().key() not in refusals]
+    if missing:
+        from advisor.errors import IncompatibleConfigError
+        from advisor.methods import get_method
+        from advisor.zoo import resolve_model, skeleton
+
+        spec = resolve_model(model)
+        nets: dict = {}  # one skeleton per depth: freezing a prefix changes it
+        for c in missing:
+            if c.depth not in nets:
+                nets[c.depth] = skeleton(spec)
+            try:
+                get_method(c.method).check(nets[c.depth], spec.head, c, spec.blocks)
+            except IncompatibleConfigError as exc:
+                refusals[c.cost_config().key()] = str(exc)
+            else:
+                refusals[c.cost_config().key()] = None
+        _save(data)
+    return {c: refusals[c.cost_config().key()] for c in configs}
+
+
+def _remembered(table: str, model: str, key: str, compute: Callable[[], int]) -> int:
+    """A per-model figure measured once on the meta device and kept with the costs, so that a
+    suggestion on a shipped device needs no model built (that alone imports torch)."""
+    data = _load()
+    known = data[table].setdefault(model, {})
+    if key not in known:
+        known[key] = int(compute())
+        _save(data)
+    return known[key]
+
+
+def parameter_count(model: str, num_classes: int) -> int:
+    """All parameters of the model with a ``num_classes`` head."""
+    def count() -> int:
+        from advisor.zoo import resolve_model, skeleton
+
+        return sum(p.numel() for p in skeleton(resolve_model(model), num_classes).parameters())
+
+    return _remembered("parameters", model, str(num_classes), count)
+
+
+def forward_peak(model: str, resolution: int, num_classes: int) -> int:
+    """cost.step.inference_peak, kept: the least any update at this resolution needs."""
+    def peak() -> int:
+        from advisor.cost.step import inference_peak
+
+        return inference_peak(model, resolution, num_classes)
+
+    return _remembered("forward_peaks", model, f"{resolution}:{num_classes}", peak)
+
+
+def valid_configs(model: str, configs: list[Config]) -> list[Config]:
+    """The configurations a method accepts on this model."""
+    return [c for c, refusal in screen(model, configs).items() if refusal is None]
+
+
+def costs(model: str, configs: list[Config], batch_size: int, resolution: int,
+          num_classes: int) -> dict[Config, StepCost]:
+    """Exact costs of ``configs`` at this batch size (each in its micro-batches, if it has
+    them); missing profiles are made (with a progress bar) and saved."""
+    from advisor.cost.scaling import accumulated
+
+    data = _load()
+    needs: dict[Config, tuple[str, ...]] = {}
+    for c in configs:
+        passes = (1, 2) if _micro(c, batch_size) else (1,)
+        needs[c] = tuple(_key(model, c, resolution, num_classes, n) for n in passes)
+    _used.update(key for keys in needs.values() for key in keys)
+    todo = {key: (c, n) for c in configs for n, key in enumerate(needs[c], 1)
+            if key not in data}
+    if todo:
+        from advisor.cost import profile_batch_scaled
+
+        with progress.progress_bar(len(todo), f"costing {len(todo)} configurations of "
+                                   f"{model} at {resolution} px (once)") as advance:
+            for key, (c, passes) in todo.items():
+                scaled = profile_batch_scaled(model, c, resolution, num_classes, passes)
+                data[key] = scaled.model_dump(mode="json")
+                advance(1)
+        _save(data)
+    out = {}
+    for c in configs:
+        scaled = [BatchScaledCost.model_validate(data[key]) for key in needs[c]]
+        out[c] = (accumulated(*scaled, batch_size, c.micro_batch) if len(scaled) == 2
+                  else scaled[0].at(batch_size))
+    return out
+
+
+def _micro(config: Config, batch_size: int) -> bool:
+    """Whether ``config`` splits this batch into micro-batches (it must divide it)."""
+    if config.micro_batch is None or config.micro_batch >= batch_size:
+        return False
+    if batch_size % config.micro_batch:
+        from advisor.errors import IncompatibleConfigError
+
+        raise IncompatibleConfigError(f"micro-batch {config.micro_batch} does not divide the "
+                                      f"batch of {batch_size}")
+    return True

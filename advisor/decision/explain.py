@@ -1,0 +1,223 @@
+"""The English a person reads: verdicts, reasons, suggestions and provenance notes, written from
+typed data (verdicts.py) when an edge shows them. Nothing in advisor decides on this text."""
+
+from __future__ import annotations
+
+from pydantic import ByteSize
+
+from advisor.config import Config
+from advisor.decision.verdicts import (
+    EQUIVALENT,
+    PREFERENCES,
+    Extrapolation,
+    Standing,
+    Suggestion,
+    Violation,
+)
+
+
+def human_bytes(n: float) -> str:
+    """'1.5 GiB', '96.0 KiB', '512 B' (pydantic's ByteSize, binary units)."""
+    return ByteSize(int(n)).human_readable(separator=" ")
+
+
+def human_count(n: float, unit: str = "") -> str:
+    """'1.23 GFLOP': SI prefixes for counts."""
+    for prefix, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= scale:
+            return f"{n / scale:.2f} {prefix}{unit}"
+    return f"{n:.0f} {unit}".strip()
+
+
+def human_duration(seconds: float) -> str:
+    """'57 s', '42 min', '4.6 h': a table cell of at most 6 characters."""
+    if seconds < 100:
+        return f"{seconds:.0f} s"
+    if seconds < 6000:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h" if seconds < 360_000 else f"{seconds / 3600:.0f} h"
+
+
+SHORT_TARGETS = {"no-depthwise": "no-dw"}  # the one policy name too long for a table cell
+
+
+def short_label(config: Config) -> str:
+    """The label in a table cell of two lines of at most 23 characters: what is trained on the
+    first, how far back and how on the second (the memory levers abbreviated; the table's
+    footnote spells them out), so that no row wraps over more than two lines at 80 columns."""
+    head = config.method if config.rank is None else \
+        f"{config.method} r{config.rank} ({SHORT_TARGETS.get(config.targets, config.targets)})"
+    levers = ([f"last {config.depth}"] if config.depth is not None else []) + \
+        ([f"µb {config.micro_batch}"] if config.micro_batch is not None else []) + \
+        (["ckpt"] if config.checkpointing else [])
+    return "\n".join([head] + ([", ".join(levers)] if levers else []))
+
+
+def violation(v: Violation) -> str:
+    if v.constraint == "memory":
+        which = "device allows" if v.set_by == "device" else "--max-memory is"
+        return f"needs {human_bytes(v.need)} RAM, {which} {human_bytes(v.limit)}"
+    if v.constraint == "flash":
+        return f"needs {human_bytes(v.need)} of flash, limit {human_bytes(v.limit)}"
+    if v.constraint == "update_time":
+        return f"takes ~{v.need:.0f} s, --max-update-time is {v.limit:.0f} s"
+    return f"predicts {v.need:.1%} accuracy, --min-accuracy is {v.limit:.1%}"
+
+
+def levers(config: Config, batch_size: int, ram: int, full_depth_ram: int | None) -> str | None:
+    """'last 4 blocks, micro-batch 8 x 4: 118.0 MiB (all blocks, whole batch: 663.0 MiB)'."""
+    used = []
+    if config.depth is not None:
+        used.append(f"last {config.depth} block{'s' if config.depth != 1 else ''}")
+    if config.micro_batch is not None:
+        used.append(f"micro-batch {config.micro_batch} x {batch_size // config.micro_batch}")
+    if config.checkpointing:
+        used.append("checkpointing")
+    if not used:
+        return None
+    text = f"{', '.join(used)}: {human_bytes(ram)}"
+    if full_depth_ram is not None:
+        text += f" (all blocks, whole batch, nothing recomputed: {human_bytes(full_depth_ram)})"
+    return text
+
+
+def extrapolation(e: Extrapolation) -> str:
+    return (f"accuracy extrapolated: BatchNorm statistics over {e.used} sample"
+            f"{'s' if e.used != 1 else ''} per pass, measured over {e.measured}")
+
+
+def reason(standing: Standing | None, violations: list[Violation], lever: str | None = None,
+           extrapolated: list[Extrapolation] = ()) -> str:
+    """Why an option ranks where it does (and, for one that fits, which lever made it fit and
+    how its accuracy estimate was obtained)."""
+    if violations:
+        return "; ".join(violation(v) for v in violations)
+    if standing is None:
+        return ""
+    notes = [f"fits with {lever}"] if lever else []
+    notes += [extrapolation(e) for e in extrapolated]
+    suffix = "".join(f"; {n}" for n in notes)
+    if standing.kind == "chosen":
+        if not standing.ties:
+            return "the most accurate configuration that fits" + suffix
+        return (f"the least {COST_WORDS[standing.prefer]} of the {standing.ties + 1} "
+                "configurations that fit and are tied with the most accurate" + suffix)
+    points = 100 * standing.gap
+    if standing.kind == "less_accurate":
+        return f"{points:.1f} points less accurate (predicted)" + suffix
+    return (f"tied with the choice ({_gap_words(points)}; at most {100 * standing.error:.1f} "
+            f"points below the most accurate: {TIE_TEST}): needs more "
+            f"{COST_WORDS[standing.prefer]}" + suffix)
+
+
+COST_WORDS = {"memory": "RAM", "time": "update time", "flash": "flash"}
+TIE_TEST = (f"inside its 90% interval, {100 * EQUIVALENT:.1f} points at most, and measured "
+            "where the most accurate was")  # ranking.tied
+
+
+def _gap_words(points: float) -> str:
+    return (f"{points:.1f} points less accurate" if points >= 0
+            else f"{-points:.1f} points more accurate")
+
+
+def ties(group: list, prefer: str) -> str | None:
+    """'full, lora r8 and galore r1 cannot be told apart: each lies at most 0.5 points below
+    the most accurate, 91.0% ± 1.2% (...); lora r8 needs 40% less RAM than full' (``group``:
+    the chosen option and those tied with it, most accurate first)."""
+    if len(group) < 2:
+        return None
+    chosen = next(o for o in group if o.standing.kind == "chosen")
+    names = [o.label for o in group[:3]] + ([f"{len(group) - 3} more"] if len(group) > 3 else [])
+    best = group[0]
+    mine, theirs = getattr(chosen, PREFERENCES[prefer]), getattr(best, PREFERENCES[prefer])
+    saving = (f"{chosen.label} needs {1 - mine / theirs:.0%} less {COST_WORDS[prefer]} than "
+              f"{best.label}" if theirs > 0 and mine < theirs and chosen is not best
+              else f"{chosen.label} needs the least {COST_WORDS[prefer]}")
+    return (f"{', '.join(names[:-1])} and {names[-1]} cannot be told apart: each lies at most "
+            f"{100 * chosen.standing.error:.1f} points below the most accurate, "
+            f"{accuracy(best)} ({TIE_TEST}); {saving} (--prefer memory|time|flash)")
+
+
+def accuracy(option) -> str:
+    """'91.2% ± 1.3%', or the value with why it has no interval."""
+    if option.accuracy_error is None:
+        return (f"{option.predicted_accuracy:.1%} (no interval: the study repeated too few "
+                "trials to measure the seed noise)")
+    return f"{option.predicted_accuracy:.1%} ± {option.accuracy_error:.1%}"
+
+
+def short_violation(v: Violation) -> str:
+    """A violation in a table cell: 'RAM 2.1 GiB > 1.5 GiB'."""
+    if v.constraint == "memory":
+        return f"RAM {human_bytes(v.need)} > {human_bytes(v.limit)}"
+    if v.constraint == "flash":
+        return f"flash {human_bytes(v.need)} > {human_bytes(v.limit)}"
+    if v.constraint == "update_time":
+        return f"~{v.need:.0f} s > {v.limit:.0f} s"
+    return f"{v.need:.1%} < {v.limit:.1%}"
+
+
+def short_reason(standing: Standing | None, violations: list[Violation]) -> str:
+    """``reason`` in a table cell of at most two lines of 20 characters (the levers are in
+    the label, an extrapolated accuracy is marked next to the accuracy)."""
+    if violations:
+        more = f" +{len(violations) - 1}" if len(violations) > 1 else ""
+        return short_violation(violations[0]) + more
+    if standing is None or standing.kind == "chosen":
+        return "chosen"
+    text = f"{-100 * standing.gap:+.1f} pts"
+    if standing.kind == "tied":  # a tie's gap is under 0.5 points: '+0.2 pts, tied ±0.5'
+        text += f", tied ±{100 * standing.error:.1f}\nmore {COST_WORDS[standing.prefer]}"
+    return text
+
+
+def suggestion(s: Suggestion | None) -> str | None:
+    if s is None:
+        return None
+    if s.kind == "frozen_weights_exceed_flash":
+        flash = next(v for v in s.violations if v.constraint == "flash")
+        smaller = (f"choose a smaller model: {', '.join(s.models)}" if s.models else
+                   "no model of the zoo fits: float32 weights are a physical bound here "
+                   "(on-device training engines store int8 weights)")
+        return (f"the model's frozen weights alone do not fit the flash ({violation(flash)}): "
+                f"{smaller}")
+    if s.kind == "smaller_scale":
+        return (f"{s.config.label} fits with --batch-size {s.batch_size} --resolution "
+                f"{s.resolution} (needs {human_bytes(s.required_ram_bytes)})")
+    if s.kind == "forward_exceeds_ram":
+        memory = next(v for v in s.violations if v.constraint == "memory")
+        then = (f"; {s.config.label} fits with --batch-size {s.batch_size} --resolution "
+                f"{s.resolution} (needs {human_bytes(s.required_ram_bytes)})"
+                if s.batch_size is not None else ": choose a smaller model or input")
+        return (f"one sample's forward pass alone needs {human_bytes(s.forward_bytes)} at this "
+                f"resolution, more than the {human_bytes(memory.limit)} of RAM: no update fits "
+                f"at it, whatever its depth, micro-batch or checkpointing{then}")
+    if s.kind == "nothing_fits_ram":
+        return (f"even {s.config.label} at batch 1 does not fit: choose a smaller model or a "
+                "device with more memory")
+    return (f"closest: {s.config.label}: {'; '.join(violation(v) for v in s.violations)}; "
+            "relax that limit")
+
+
+def notes(*, study: str, tried: int, trials: int, error: float, task: str, dataset: str,
+          trial_resolution: int, trial_batch_size: int, epochs: int, batch_size: int,
+          resolution: int, runtime: str, frozen_weights_in_flash: bool, samples: int,
+          training_gflops: float, training_gflops_basis: str) -> list[str]:
+    """Where each kind of figure in a recommendation comes from, and how sure it is."""
+    scale = (f"; the device trains at batch {batch_size}, {resolution} px: accuracy is "
+             f"extrapolated from the trials' batch {trial_batch_size}, {trial_resolution} px"
+             if (batch_size, resolution) != (trial_batch_size, trial_resolution) else "")
+    return [
+        f"accuracy (evidence: {study}): the mean of its trials for each of the {tried} "
+        "configurations the study tried, "
+        f"else a random-forest surrogate over its {trials} trials ('{task}' task on {dataset}, "
+        f"batch {trial_batch_size}, {trial_resolution} px, {epochs} epochs); ± is a 90% "
+        f"interval: of the mean, from the seed noise of repeated trials, where tried; of a new "
+        f"trial, calibrated on held-out trials, where predicted (cross-validated mean error "
+        f"{error:.1%}){scale}",
+        f"memory, FLOPs, storage: exact, one training step on fake tensors at batch "
+        f"{batch_size}, {resolution} px; RAM need = {runtime}"
+        + (", frozen weights read from flash" if frozen_weights_in_flash else ""),
+        f"update time: ESTIMATE, {samples} samples x {epochs} epochs at {training_gflops:g} "
+        f"GFLOP/s ({training_gflops_basis})",
+    ]

@@ -1,0 +1,69 @@
+"""Levers that never change what an update computes: micro-batching (gradient accumulation)
+and activation checkpointing. They need no new evidence, so the recommender tries them after
+the fact, on the candidates that break nothing but the RAM limit and would beat the best
+candidate that fits as it is (``variants`` says in which order). Update depth is a lever
+too, but it changes the result: it is a dimension of the candidates themselves (space.py)."""
+
+from __future__ import annotations
+
+from advisor.config import Config
+from advisor.cost.cache import costs
+from advisor.decision.answer import Option
+from advisor.decision.evidence import Evidence
+from advisor.decision.feasibility import evaluate
+from advisor.devices.profile import Constraints, DeviceProfile
+from advisor.methods import METHODS
+
+
+def variants(config: Config, batch_size: int) -> list[Config]:
+    """``config`` with each lever setting, in the order they are tried: micro-batches
+    (largest first), checkpointing, both. Where the method trains BatchNorm statistics a
+    micro-batch changes them (and the accuracy estimate becomes an extrapolation), so
+    checkpointing, which changes nothing, comes first."""
+    micro = [batch_size // 2**i for i in range(1, batch_size.bit_length())
+             if batch_size % 2**i == 0]
+    batched = [config.model_copy(update={"micro_batch": m}) for m in micro]
+    checkpointed = Config.model_validate({**config.model_dump(), "checkpointing": True})
+    if not checkpointed.checkpointing:  # some configurations have nothing to recompute
+        return batched
+    both = [checkpointed.model_copy(update={"micro_batch": m}) for m in micro]
+    if METHODS[config.method].trains_norm_statistics:
+        return [checkpointed, *batched, *both]
+    return [*batched, checkpointed, *both]
+
+
+def relieve(evidence: Evidence, options: list[Option], device: DeviceProfile,
+            limits: Constraints, batch_size: int, resolution: int,
+            samples: int) -> list[Option]:
+    """``options`` with each one that breaks only the RAM limit, and is more accurate than
+    every option that fits, replaced by its first lever setting that fits (if any)."""
+    best_fit = max((o.predicted_accuracy for o in options if o.feasible), default=-1.0)
+    todo = [o for o in options if not o.feasible and o.predicted_accuracy > best_fit
+            and all(v.constraint == "memory" for v in o.violations)]
+    if not todo:
+        return options
+    tries = {o.config: variants(o.config, batch_size) for o in todo}
+    every = list(dict.fromkeys(c for configs in tries.values() for c in configs))
+    exact = costs(evidence.model, every, batch_size, resolution, evidence.num_classes)
+    estimates = evidence.estimates(every)
+    relieved = {}
+    for o in todo:
+        for c in tries[o.config]:
+            option = evaluate(c, estimates[c], exact[c], device, limits, evidence.epochs,
+                              samples)
+            if option.feasible:
+                relieved[o.config] = option
+                break
+    return [relieved.get(o.config, o) for o in options]
+
+
+def with_full_depth_need(options: list[Option], plain: list[Option]) -> list[Option]:
+    """Each option that uses a lever, with the RAM its method, rank and targets need without
+    any (all blocks, the whole batch at once, nothing recomputed: from ``plain``, the
+    candidates as they were before any lever), where that was evaluated."""
+    plain = {(o.method, o.rank, o.targets): o.required_ram_bytes for o in plain
+             if o.depth is None and o.micro_batch is None and not o.checkpointing}
+    return [o.model_copy(update={"full_depth_ram_bytes": plain.get((o.method, o.rank,
+                                                                      o.targets))})
+            if (o.depth is not None or o.micro_batch or o.checkpointing) else o
+            for o in options]

@@ -1,0 +1,63 @@
+"""Nothing fits: find the smallest change that would make something fit (a smaller batch,
+then a smaller resolution), or name the bound that no setting can move."""
+
+from __future__ import annotations
+
+from advisor.accuracy.estimate import Estimate
+from advisor.cost.cache import costs, forward_peak, parameter_count
+from advisor.decision.answer import Option
+from advisor.decision.feasibility import BYTES_PER_PARAM, evaluate, memory_limit
+from advisor.decision.verdicts import Suggestion
+from advisor.devices.profile import Constraints, DeviceProfile
+
+
+def _models_within(flash: float, num_classes: int) -> list[str]:
+    """The zoo's models whose float32 weights alone fit in ``flash`` bytes."""
+    from advisor.zoo import MODELS
+
+    return [name for name in MODELS
+            if parameter_count(name, num_classes) * BYTES_PER_PARAM < flash]
+
+
+def _estimate(option: Option) -> Estimate:
+    return Estimate(option.predicted_accuracy, option.as_config(),
+                    option.measured_accuracy is not None, option.accuracy_error,
+                    option.measured_runs)
+
+
+def suggest(model: str, options: list[Option], device: DeviceProfile, limits: Constraints,
+            num_classes: int, batch_size: int, resolution: int, samples: int) -> Suggestion:
+    smallest_flash = min(options, key=lambda o: o.flash_bytes)
+    flash = [v for v in smallest_flash.violations
+             if v.constraint == "flash" and v.set_by == "device"]
+    if device.frozen_weights_in_flash and flash:
+        return Suggestion(kind="frozen_weights_exceed_flash", config=smallest_flash.config,
+                          violations=flash, models=_models_within(flash[0].limit, num_classes))
+    lightest = min(options, key=lambda o: o.required_ram_bytes)
+    if any(v.constraint == "memory" for v in lightest.violations):
+        scales = [(b, resolution) for b in (batch_size // 2, batch_size // 4, 1) if b >= 1]
+        scales += [(1, r) for r in (resolution * 3 // 4, resolution // 2, resolution // 4)
+                   if r >= 32]
+        config = lightest.config
+        fits = None
+        for b, r in dict.fromkeys(scales):
+            if (b, r) == (batch_size, resolution):
+                continue
+            cost = costs(model, [config], b, r, num_classes)[config]
+            option = evaluate(config, _estimate(lightest), cost, device, limits,
+                              lightest.epochs, samples)
+            if option.feasible:
+                fits = Suggestion(kind="smaller_scale", config=config, batch_size=b,
+                                  resolution=r, required_ram_bytes=option.required_ram_bytes)
+                break
+        forward = device.memory().needed(forward_peak(model, resolution, num_classes))
+        if forward > memory_limit(device, limits):  # physical at this resolution
+            memory = [v for v in lightest.violations if v.constraint == "memory"]
+            return Suggestion(kind="forward_exceeds_ram", config=config, violations=memory,
+                              forward_bytes=int(forward),
+                              **(fits.model_dump(include={"batch_size", "resolution",
+                                                          "required_ram_bytes"})
+                                 if fits else {}))
+        return fits or Suggestion(kind="nothing_fits_ram", config=config)
+    best = max(options, key=lambda o: o.predicted_accuracy)
+    return Suggestion(kind="relax", config=best.config, violations=best.violations)

@@ -1,0 +1,240 @@
+"""The Optuna study: short real trials over the configuration space (space.py).
+
+Objectives: maximise target accuracy and minimise the trial's measured peak memory, so the
+study spreads its trials along the accuracy/memory front, which is what devices of different
+sizes need (a pruner would not apply: pruners are single-objective). A combination the method
+refuses (e.g. LoRA rank not divisible by the groups of a depthwise conv) costs no training: it
+is marked infeasible through Optuna's constraints, so TPE learns to avoid it. A trial that
+crashes is recorded as failed with its reason and the study goes on; a user error (a dataset
+path that does not exist) stops the search at once, since every trial would fail alike.
+
+Storage: an Optuna journal file in advisor's cache by default (any number of workers on one
+host: ``jobs``, see workers.py); a database URL otherwise (PostgreSQL for workers on several
+hosts, each running the same search). Reading a study (``open_study(create=False)``) never
+writes it. The first trials draw distinct configurations of the candidate grid in a seeded
+order (opening.py), the next ones the untried candidates the surrogate rates highest
+(draws.py), TPE the rest. Draws are seeded per trial number (sampler.py): one
+process with one seed always draws the same sequence; parallel or resumed workers never replay
+each other's draws.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+
+import optuna
+
+from advisor import defaults, space
+from advisor.config import Config, TrialConfig
+from advisor.errors import AdvisorError, IncompatibleConfigError
+from advisor.study import repeats
+from advisor.study.dead_workers import fail_dead_workers, worker_mark
+from advisor.study.next_candidate import Draws
+from advisor.study.sampler import TrialSeededSampler
+from advisor.study.storage import (
+    NoStudy,
+    check_concurrent,
+    default_storage,
+    storage_errors,
+    storage_for,
+)
+from advisor.zoo import resolve_model
+
+
+class TrialFault(Exception):
+    """A trial that crashed for a reason of its own; recorded as failed, the study goes on."""
+
+
+def study_name(model: str, task: str, dataset: str = defaults.DATASET,
+               epochs: int = defaults.EPOCHS) -> str:
+    return f"{resolve_model(model).name}:{task}:{dataset}:e{epochs}"
+
+
+def open_study(model: str, task: str, storage: str | None = None, name: str | None = None,
+               dataset: str = defaults.DATASET, epochs: int = defaults.EPOCHS,
+               seed: int = defaults.SEED, create: bool = True) -> optuna.Study:
+    """The study of (model, task, dataset, epochs). ``create``: make it if missing and record
+    what it studies (the search's path); otherwise open an existing one read-only."""
+    url = storage or default_storage()
+    name = name or study_name(model, task, dataset, epochs)
+    storage = storage_for(url, create)
+    sampler = TrialSeededSampler(seed, Draws(resolve_model(model).name, seed))
+    try:
+        with storage_errors(url):
+            if not create:
+                study = optuna.load_study(study_name=name, storage=storage,
+                                          sampler=sampler)
+            else:
+                study = optuna.create_study(study_name=name, storage=storage,
+                                            sampler=sampler,
+                                            directions=["maximize", "minimize"],
+                                            load_if_exists=True)
+    except KeyError:
+        raise NoStudy(f"no study '{name}' in {url}; run 'advisor search' first") from None
+    wanted = {"model": resolve_model(model).name, "task": task, "dataset": dataset,
+              "epochs": epochs}
+    if not study.user_attrs and create:  # new: remember what it studies
+        for key, value in wanted.items():
+            study.set_user_attr(key, value)
+    mixed = {k: study.user_attrs[k] for k in ("model", "task", "dataset")
+             if k in study.user_attrs and study.user_attrs[k] != wanted[k]}
+    if mixed:  # e.g. --study naming a study of another task: its trials would not compare
+        held = ", ".join(f"{k} {v}" for k, v in mixed.items())
+        raise AdvisorError(f"study '{name}' holds trials of {held}, not "
+                           + ", ".join(f"{k} {wanted[k]}" for k in mixed)
+                           + "; choose another --study")
+    return study
+
+
+def objective(study_attrs: dict, trial: optuna.Trial) -> tuple[float, float]:
+    from advisor.training.trial import check_config, run_trial
+
+    trial.set_user_attr("worker", worker_mark(trial.number))
+    config = space.suggest(trial, study_attrs["model"])
+    trial_config = TrialConfig(**config.model_dump(), model=study_attrs["model"],
+                               task=study_attrs["task"], dataset=study_attrs["dataset"],
+                               epochs=study_attrs["epochs"], seed=repeats.seed_of(trial))
+    try:
+        check_config(trial_config.model, trial_config)
+    except IncompatibleConfigError as exc:
+        trial.set_constraint("refused", 1.0)  # infeasible: TPE steers away, no training spent
+        trial.set_user_attr("refused", str(exc))
+        return 0.0, float("inf")
+    try:
+        result = run_trial(trial_config)
+    except AdvisorError:
+        raise  # the user's input: every trial would fail the same way
+    except Exception as exc:
+        reason = traceback.format_exception_only(exc)[-1].strip()
+        trial.set_user_attr("error", reason)
+        raise TrialFault(reason) from exc
+    trial.set_constraint("refused", 0.0)
+    trial.set_user_attr("result", result.model_dump(mode="json"))
+    return result.accuracy_after, float(result.cost.memory.peak_bytes)
+
+
+def _record_task_size(study: optuna.Study, task: str, dataset: str) -> None:
+    """So that recommend needs no data loading."""
+    if "target_train_size" not in study.user_attrs:
+        from advisor.training.tasks import load_task
+
+        data = load_task(task, dataset)
+        study.set_user_attr("target_train_size", len(data.target.train))
+        study.set_user_attr("num_classes", data.target.num_classes)
+
+
+def search(model: str = defaults.MODEL, task: str = defaults.TASK,
+           trials: int = defaults.TRIALS, storage: str | None = None, name: str | None = None,
+           dataset: str = defaults.DATASET, epochs: int = defaults.EPOCHS,
+           seed: int = defaults.SEED, show_progress: bool | None = None,
+           callbacks: list[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]] | None = None,
+           jobs: int = 1) -> optuna.Study:
+    """Run (or extend) a study by ``trials`` trials; finished trials are never repeated.
+    ``callbacks`` are Optuna's, called after each trial (the TUI's progress display).
+    ``jobs``: worker processes on this host sharing the trials (workers.py)."""
+    from advisor import progress
+    from advisor.study import workers
+
+    if trials < 1:
+        raise AdvisorError(f"--trials must be >= 1, got {trials}")
+    if jobs < 1:
+        raise AdvisorError(f"--jobs must be >= 1, got {jobs}")
+    from advisor.training.tasks import check_dataset
+
+    check_dataset(dataset)  # before a study is made for it
+    check_concurrent(storage or default_storage(), jobs)
+    study = open_study(model, task, storage, name, dataset, epochs, seed)
+    _record_task_size(study, task, dataset)
+    fail_dead_workers(study)
+    show = progress.enabled() if show_progress is None else show_progress
+    if jobs == 1:
+        run_trials(study, trials, show, callbacks)
+    else:
+        workers.run_parallel(run_share, dict(model=model, task=task, storage=storage,
+                                             name=name, dataset=dataset, epochs=epochs,
+                                             seed=seed), trials, jobs, show)
+    return study
+
+
+def run_trials(study: optuna.Study, trials: int, show_progress: bool = False,
+               callbacks: list[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]]
+               | None = None,
+               trial_objective: Callable[[optuna.Trial], tuple[float, float]] | None = None
+               ) -> None:
+    """This process's share of a search: ``trials`` trials on an opened study, front-runners
+    re-run under new seeds where due (repeats.py). ``trial_objective`` replaces the real
+    fine-tune (benchmarks/regret.py looks trials up in a measured grid instead)."""
+    attrs = dict(study.user_attrs)
+    run = trial_objective or (lambda t: objective(attrs, t))
+    left = [trials]
+
+    def queue_repeat(study: optuna.Study, _: optuna.trial.FrozenTrial) -> None:
+        left[0] -= 1
+        if left[0] > 0 and repeats.due(study, left[0], trials):
+            repeats.queue_front_runner(study)
+
+    if repeats.due(study, trials, trials):
+        repeats.queue_front_runner(study)
+    study.optimize(run, n_trials=trials, catch=(TrialFault,),
+                   show_progress_bar=show_progress, gc_after_trial=False,
+                   callbacks=[queue_repeat, *(callbacks or [])])
+
+
+def run_share(study_args: dict, trials: int,
+              after_each: Callable[[optuna.Study, optuna.trial.FrozenTrial], None]) -> None:
+    """A worker process's share of a parallel search (workers.py calls it by name)."""
+    run_trials(open_study(**study_args), trials, callbacks=[after_each])
+
+
+def seed_study(results: list[dict], storage: str | None = None) -> dict[str, int]:
+    """Add finished trial results (e.g. a benchmark's) to the studies they belong to, as if
+    the study had run them, so ``recommend`` and the surrogate use them. Results a study could
+    not have produced (rank or learning rate outside its space, other resolution, weights or
+    seed) or already holds are skipped. Each study is opened and read once. Returns the number
+    added per study."""
+    # A study's trials differ only in the searched configuration and the seed: anything else
+    # (resolution, weights...) would not be comparable with them.
+    fixed = TrialConfig().model_dump(exclude={"model", "task", "dataset", "epochs", "seed",
+                                              *Config.model_fields})
+    groups: dict[tuple, list[dict]] = {}
+    for result in results:
+        config = TrialConfig.model_validate(result["config"])
+        if config.model_dump(include=set(fixed)) != fixed or not space.in_space(config,
+                                                                                config.model):
+            continue
+        groups.setdefault((config.model, config.task, config.dataset, config.epochs),
+                          []).append(result)
+    added: dict[str, int] = {}
+    for (model, task, dataset, epochs), group in groups.items():
+        study = open_study(model, task, storage, dataset=dataset, epochs=epochs)
+        _record_task_size(study, task, dataset)
+        held = {_result_key(r) for r in completed_results(study)}
+        for result in group:
+            if _result_key(result) in held:
+                continue
+            held.add(_result_key(result))
+            study.add_trial(_as_trial(result))
+            added[study.study_name] = added.get(study.study_name, 0) + 1
+    return added
+
+
+def _as_trial(result: dict) -> optuna.trial.FrozenTrial:
+    """A trial result as the finished Optuna trial ``objective`` would have made of it."""
+    config = TrialConfig.model_validate(result["config"])
+    params, dists = space.trial_params(config, config.model)
+    return optuna.trial.create_trial(
+        params=params, distributions=dists,
+        values=[result["accuracy_after"], float(result["cost"]["memory"]["peak_bytes"])],
+        user_attrs={"result": result, "seeded": True, "seed": config.seed},
+        constraints={"refused": 0.0})
+
+
+def _result_key(result: dict) -> str:
+    return TrialConfig.model_validate(result["config"]).key()
+
+
+def completed_results(study: optuna.Study) -> list[dict]:
+    """The TrialResult documents of every trial that trained (refused/failed ones excluded)."""
+    return [t.user_attrs["result"] for t in study.get_trials(deepcopy=False)
+            if t.state == optuna.trial.TrialState.COMPLETE and "result" in t.user_attrs]

@@ -1,0 +1,62 @@
+"""benchmarks/regret.py's report: one section per command, so truths measured in separate
+sessions (one model or task at a time) add up in docs/regret.md instead of replacing it."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).parents[2] / "benchmarks" / "regret.py"
+
+
+@pytest.fixture(scope="module")
+def regret():
+    spec = importlib.util.spec_from_file_location("regret_benchmark", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules[spec.name]
+
+
+def write(regret, monkeypatch, path: Path, args: list[str], figure: str) -> None:
+    monkeypatch.setattr(sys, "argv", ["regret.py", *args])
+    regret._write_report(path, [f"grid {figure}"], [f"| table {figure} |"])
+
+
+def test_a_command_run_again_replaces_its_own_section_only(regret, monkeypatch, tmp_path):
+    path = tmp_path / "regret.md"
+    write(regret, monkeypatch, path, ["--tasks", "shift"], "A")
+    write(regret, monkeypatch, path, ["--tasks", "unseen"], "B")
+    write(regret, monkeypatch, path, ["--tasks", "shift"], "C")
+    text = path.read_text()
+    assert text.startswith("# The regret benchmark\n")
+    assert text.count("## `python benchmarks/regret.py --tasks shift`") == 1
+    assert "| table A |" not in text and "| table C |" in text and "| table B |" in text
+    assert text.index("--tasks shift`") < text.index("--tasks unseen`")  # first-run order
+
+
+def test_text_above_the_sections_is_kept(regret, monkeypatch, tmp_path):
+    path = tmp_path / "regret.md"
+    path.write_text("# The regret benchmark\n\nA paragraph someone wrote.\n")
+    write(regret, monkeypatch, path, ["--tasks", "shift"], "A")
+    kept = "# The regret benchmark\n\nA paragraph someone wrote.\n\n## "
+    assert path.read_text().startswith(kept)
+
+
+def test_the_mean_regret_carries_its_standard_error_over_search_seeds(regret):
+    """The devices rank one search's evidence, so a seed's regrets are averaged over them
+    before the spread is taken: three seeds, not six measurements."""
+    nan = float("nan")
+    rows = [("m", "t", "a", 9, 0.1, [(1.0, 1.0), (2.0, 1.0), (0.0, 1.0)],
+             [(0.5, 1.0), (1.5, 1.0), (nan, nan)], {}),
+            ("m", "t", "b", 9, 0.1, [(3.0, 1.0), (2.0, 1.0), (0.0, 1.0)],
+             [(0.5, 1.0), (0.5, 1.0), (1.0, 1.0)], {})]
+    assert regret._per_seed(rows, 0.1, 5) == [2.0, 2.0, 0.0]
+    assert regret._per_seed(rows, 0.1, 6) == [0.5, 1.0, 1.0]
+    assert regret._mean([2.0, 2.0, 0.0], se=True) == "1.33 ± 0.67"  # sd 1.155 / sqrt(3)
+    assert regret._mean([1.0], se=True) == "1.00"  # one value has no spread
+    summary = regret._table(rows, [0.1])[-2]
+    assert "advisor mean regret 1.33 ± 0.67 points, random search 0.83 ± 0.17" in summary
+    assert "advisor - random 0.50 ± 0.76" in summary
