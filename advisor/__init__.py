@@ -34,8 +34,8 @@ _EXPORTS = {
     "export_choice": "advisor.decision.export",
     "search": "advisor.study.search",
     "seed_study": "advisor.study.search",
-    "benchmark": "advisor.benchmark",
-    "BenchmarkPlan": "advisor.benchmark",
+    "benchmark": "advisor.paper",
+    "BenchmarkPlan": "advisor.paper",
     "TrialResult": "advisor.training.trial",
     "run_trial": "advisor.training.trial",
 }

@@ -1,0 +1,1 @@
+"""The ``advisor`` command: parser, flags from the pydantic fields, what is printed."""

@@ -120,8 +120,8 @@ def _csv(value: str) -> list[str]:
 def _cmd_benchmark(args: argparse.Namespace) -> int:
     import shlex
 
-    from advisor.benchmark import QUICK, BenchmarkPlan, benchmark
     from advisor.cli.render import emit_json, print_benchmark
+    from advisor.paper import QUICK, BenchmarkPlan, benchmark
 
     values = (QUICK if args.quick else BenchmarkPlan()).model_dump()
     values.update({k: getattr(args, k) for k in SCALAR_PLAN_FIELDS
@@ -195,9 +195,9 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from advisor.benchmark import BenchmarkPlan
     from advisor.config import Config, TrialConfig
     from advisor.devices.profile import Constraints
+    from advisor.paper import BenchmarkPlan
 
     parser = Parser(prog="advisor", description=(
         "Which parameter-efficient fine-tuning method fits your edge device?"))

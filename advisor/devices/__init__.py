@@ -1,0 +1,1 @@
+"""Device profiles (pydantic, the catalog in profiles/) and what a runtime needs beyond live tensors."""

@@ -1,0 +1,1 @@
+"""The Optuna study of short trials: storage, the order of draws, repeats, workers, its reader."""

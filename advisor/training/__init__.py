@@ -1,0 +1,1 @@
+"""Training on real data: tasks and their data, the shared loop, pretraining, one profiled trial."""

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from advisor.benchmark import BenchmarkPlan, benchmark
-from advisor.benchmark.table import COLUMNS
 from advisor.cli.main import main
+from advisor.paper import BenchmarkPlan, benchmark
+from advisor.paper.table import COLUMNS
 from advisor.study.search import completed_results, open_study, seed_study
 from advisor.training import trial as trial_module
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from advisor.benchmark.table import full_depth, row_label
 from advisor.decision.pareto import pareto_front
 from advisor.methods import METHODS
+from advisor.paper.table import full_depth, row_label
 
 FAMILIES = ("standard", "depthwise-separable")
 COLORS = {name: f"C{i}" for i, name in enumerate(METHODS)}
@@ -144,7 +144,7 @@ def accuracy_vs_memory(table: list[dict], path: Path) -> Path:
 
 
 def write_plots(table: list[dict], out: Path) -> list[Path]:
-    from advisor.benchmark.depth import accuracy_vs_depth, depth_vs_full
+    from advisor.paper.depth import accuracy_vs_depth, depth_vs_full
 
     plots = [accuracy_vs_rank(table, out / "accuracy_vs_rank.png"),
              cost_vs_full(table, out / "cost_vs_full.png"),

@@ -15,9 +15,9 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from advisor import progress
-from advisor.benchmark.plan import BenchmarkPlan
 from advisor.config import Config, TrialConfig, canonical_key
 from advisor.errors import AdvisorError, IncompatibleConfigError
+from advisor.paper.plan import BenchmarkPlan
 from advisor.userfiles import write_text
 
 RUNS_FILE = "runs.jsonl"

@@ -10,7 +10,7 @@ from statistics import median
 
 from pydantic import BaseModel
 
-from advisor.benchmark.table import full_depth, row_label
+from advisor.paper.table import full_depth, row_label
 
 PEFT = ("lora", "dora", "galore")  # the paper's PEFT methods
 ADAPTERS = ("lora", "dora")  # adapter-based: the FLOP claim

@@ -6,8 +6,8 @@ import csv
 import json
 from pathlib import Path
 
-from advisor.benchmark.runner import Measurements, cost_key
 from advisor.config import Config
+from advisor.paper.runner import Measurements, cost_key
 from advisor.zoo import resolve_model
 
 COLUMNS = [

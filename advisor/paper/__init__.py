@@ -9,9 +9,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from advisor.benchmark.findings import Claim
-from advisor.benchmark.plan import QUICK, BenchmarkPlan
-from advisor.benchmark.runner import Measurements, RunRecord, run_benchmark
+from advisor.paper.findings import Claim
+from advisor.paper.plan import QUICK, BenchmarkPlan
+from advisor.paper.runner import Measurements, RunRecord, run_benchmark
 
 
 class BenchmarkReport(BaseModel):
@@ -30,9 +30,9 @@ def benchmark(plan: BenchmarkPlan, out: str | Path, command: str = "advisor benc
     """Run what is not done yet, then write runs.csv/json, the plots and report.md.
     ``seed_study``: add the plan's finished runs to the Optuna studies (in ``storage``) that
     ``recommend`` uses."""
-    from advisor.benchmark.markdown import write_report
-    from advisor.benchmark.plots import write_plots
-    from advisor.benchmark.table import rows, write_tables
+    from advisor.paper.markdown import write_report
+    from advisor.paper.plots import write_plots
+    from advisor.paper.table import rows, write_tables
 
     out = Path(out)
     measurements = run_benchmark(plan, out)

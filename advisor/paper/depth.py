@@ -8,8 +8,8 @@ from statistics import median
 
 from matplotlib.figure import Figure
 
-from advisor.benchmark.findings import PEFT, Claim, cost_rows, pct
-from advisor.benchmark.table import full_depth, row_label
+from advisor.paper.findings import PEFT, Claim, cost_rows, pct
+from advisor.paper.table import full_depth, row_label
 
 FAMILY_ORDER = ("standard", "depthwise-separable")
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from advisor.benchmark.findings import flops_claim, memory_claim
+from advisor.paper.findings import flops_claim, memory_claim
 
 
 def _row(model, family, method, peak, flops, counted=None, rank=4):

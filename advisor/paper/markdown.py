@@ -5,9 +5,9 @@ from __future__ import annotations
 import platform
 from pathlib import Path
 
-from advisor.benchmark.depth import depth_claim
-from advisor.benchmark.findings import Claim, accuracy_findings, flops_claim, memory_claim
-from advisor.benchmark.runner import Measurements
+from advisor.paper.depth import depth_claim
+from advisor.paper.findings import Claim, accuracy_findings, flops_claim, memory_claim
+from advisor.paper.runner import Measurements
 
 MiB = 2**20
 
