@@ -97,7 +97,7 @@ def test_tui_command_opens_the_app_with_the_given_question(monkeypatch):
 
     opened = {}
     monkeypatch.setattr(tui, "run_tui", lambda **kw: opened.update(kw))
-    monkeypatch.setattr("advisor.cli.main._has_terminal", lambda: True)
+    monkeypatch.setattr("advisor.cli.commands._has_terminal", lambda: True)
     assert main(["tui", "--device", "raspberry-pi-5", "--model", "r18", "--task", "shift"]) == 0
     assert opened["device"].id == "raspberry-pi-5" and opened["model"] == "r18"
     assert opened["task"] == "shift"

@@ -1,0 +1,190 @@
+"""What each subcommand does with its parsed arguments: a thin layer over the Python API.
+
+A user's mistake raises AdvisorError (main.py turns it into one line); results go to stdout as
+a table or one JSON document (render.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pydantic import ValidationError
+
+from advisor import defaults
+from advisor.cli.fields import build
+from advisor.errors import AdvisorError, validation_message
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from advisor.cli.render import emit_json, print_devices
+    from advisor.devices.profile import list_devices
+
+    devices = list_devices()
+    if args.json:
+        emit_json([d.model_dump(mode="json") for d in devices])
+    else:
+        print_devices(devices)
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from advisor.cli.render import emit_json, table
+    from advisor.zoo import MODELS
+
+    if args.json:
+        emit_json([{"name": s.name, "aliases": list(s.aliases), "family": s.family,
+                    "scale": s.scale, "head": s.head, "blocks": s.block_count,
+                    "description": s.description} for s in MODELS.values()])
+        return 0
+    table("Model zoo (torchvision builders; --depth K updates the last K blocks)",
+          ["name", "aliases", "family", "blocks", "description"],
+          [[s.name, ", ".join(s.aliases), s.family, s.block_count, s.description]
+           for s in MODELS.values()])
+    return 0
+
+
+def cmd_trial(args: argparse.Namespace) -> int:
+    from advisor.cli.render import emit_json, print_trial
+    from advisor.config import TrialConfig
+    from advisor.training.host_memory import check_real_step
+    from advisor.training.trial import run_trial
+
+    shift_only = args.corruption is not None or args.severity is not None
+    if (args.task or defaults.TASK) != "shift" and shift_only:
+        raise AdvisorError("--corruption and --severity apply to --task shift only")
+    config = build(TrialConfig, args, "trial")
+    check_real_step(config.model, config, config.batch_size, config.resolution, "this trial")
+    result = run_trial(config)
+    if args.json:
+        emit_json(result)
+    else:
+        print_trial(result)
+    return 0
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    from advisor.cli.render import emit_json, print_step_cost
+    from advisor.config import Config, check_scale
+    from advisor.cost import profile_config
+    from advisor.training.host_memory import check_real_step
+    from advisor.training.trial import check_config
+
+    check_scale(args.batch_size, args.resolution)
+    if args.num_classes < 2:
+        raise AdvisorError(f"--num-classes must be >= 2, got {args.num_classes}")
+    config = build(Config, args, "profile")
+    check_config(args.model, config)  # the method accepts the configuration on this model
+    if args.real:
+        check_real_step(args.model, config, args.batch_size, args.resolution, "this step",
+                         args.num_classes)
+    cost = profile_config(args.model, config, args.batch_size, args.resolution,
+                          args.num_classes, fake=not args.real)
+    if args.json:
+        emit_json(cost)
+    else:
+        print_step_cost(cost)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from advisor.cli.render import emit_json, print_study
+    from advisor.study.search import completed_results, search
+
+    study = search(args.model, args.task, args.trials, args.storage, args.study, args.dataset,
+                   jobs=args.jobs)
+    results = completed_results(study)
+    states: dict[str, int] = {}
+    for t in study.trials:
+        states[t.state.name.lower()] = states.get(t.state.name.lower(), 0) + 1
+    best = sorted(results, key=lambda r: -r["accuracy_after"])[:5]
+    if args.json:
+        emit_json({"study": study.study_name, "trials": len(study.trials), "states": states,
+                   "best": best})
+    else:
+        print_study(study.study_name, len(study.trials), states, best)
+    return 0
+
+
+SCALAR_PLAN_FIELDS = ("targets", "epochs", "cost_batch_size", "cost_resolution")
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    import shlex
+
+    from advisor.paper import QUICK, BenchmarkPlan, benchmark
+    from advisor.cli.render import emit_json, print_benchmark
+
+    values = (QUICK if args.quick else BenchmarkPlan()).model_dump()
+    values.update({k: getattr(args, k) for k in SCALAR_PLAN_FIELDS
+                   if getattr(args, k) is not None})
+    values.update({k: _csv(getattr(args, k)) for k in ("models", "methods", "tasks", "depths")
+                   if getattr(args, k) is not None})
+    if args.ranks is not None:
+        try:
+            values["ranks"] = [int(r) for r in _csv(args.ranks)]
+        except ValueError:
+            raise AdvisorError(f"--ranks takes integers like 1,2,4, got '{args.ranks}'") from None
+    try:
+        plan = BenchmarkPlan(**values)
+    except ValidationError as exc:
+        raise AdvisorError(validation_message("benchmark plan", exc)) from None
+    command = "advisor " + shlex.join(sys.argv[1:] if args.argv is None else args.argv)
+    report = benchmark(plan, args.out, command, args.seed_study, args.storage)
+    if args.json:
+        emit_json(report.model_dump(mode="json"))
+    else:
+        print_benchmark(report)
+    return 0
+
+
+def _has_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    from advisor.devices.profile import load_device
+    from advisor.tui import run_tui
+    from advisor.zoo import resolve_model
+
+    device = load_device(args.device)  # bad input: one line before the screen opens
+    resolve_model(args.model)
+    if args.dataset is not None:
+        from advisor.training.tasks import check_dataset
+
+        check_dataset(args.dataset)
+    if not _has_terminal():
+        raise AdvisorError("advisor tui needs a terminal; for scripts use advisor recommend")
+    run_tui(device=device, model=args.model, task=args.task, storage=args.storage,
+            study=args.study, dataset=args.dataset)
+    return 0
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    from advisor.cli.render import emit_json, print_recommendation
+    from advisor.decision.recommend import recommend
+    from advisor.devices.profile import Constraints, load_device
+
+    device = load_device(args.device)
+    if args.export:
+        from advisor.decision.export import check_targets
+
+        check_targets(args.export, device)  # before the work, not after it
+    result = recommend(device, args.model, args.task, build(Constraints, args, "constraints"),
+                       args.batch_size, args.resolution, args.samples, args.storage, args.study,
+                       prefer=args.prefer, dataset=args.dataset)
+    if args.export and result.recommendation is not None:
+        from advisor.decision.export import export_choice
+
+        for path in export_choice(result, result.recommendation, device, args.export):
+            sys.stderr.write(f"wrote {path}\n")
+    if args.json:
+        emit_json({"recommendation": result.recommendation, **result.model_dump(
+            mode="json", exclude={"recommendation"})})
+    else:
+        print_recommendation(result)
+    return 0 if result.recommendation is not None else 1
