@@ -67,7 +67,8 @@ def provenance(seconds: float) -> dict:
 
 
 def build_evidence(model: str, task: str, trials: int, jobs: int, storage: str) -> None:
-    from advisor.study.search import completed_results, open_study, search
+    from advisor.study.search import open_study, search
+    from advisor.study.trials import completed_results, task_size
 
     study = open_study(model, task, storage, dataset=shipped.DATASET)
     missing = trials - len(completed_results(study))
@@ -75,10 +76,10 @@ def build_evidence(model: str, task: str, trials: int, jobs: int, storage: str) 
         print(f"{model} / {task}: running {missing} trials", flush=True)
         study = search(model, task, missing, storage, dataset=shipped.DATASET, jobs=jobs)
     results = completed_results(study)
-    attrs = study.user_attrs
+    samples, num_classes = task_size(study, task, shipped.DATASET)
     document = shipped.build_document(
-        model, task, attrs["epochs"], results, attrs["target_train_size"],
-        attrs["num_classes"], provenance(sum(r["wall_seconds"] for r in results)))
+        model, task, study.user_attrs["epochs"], results, samples, num_classes,
+        provenance(sum(r["wall_seconds"] for r in results)))
     write_text(shipped.evidence_file(model, task), json.dumps(document, separators=(",", ":")))
     _summary(model, task, document)
 

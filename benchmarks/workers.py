@@ -69,6 +69,7 @@ def kill_and_resume(storage: str) -> None:
     from optuna.trial import TrialState
 
     from advisor.study.repeats import seed_of
+    from advisor.study.trials import config_key
 
     process = _search(storage, 8, 2)
     victim = None
@@ -92,7 +93,7 @@ def kill_and_resume(storage: str) -> None:
     _, err = process.communicate()
     study = _study(storage)
     print(f"  after the resume: {dict(_states(storage))} (command exited {process.returncode})")
-    complete = [(tuple(sorted(t.params.items())), seed_of(t)) for t in study.trials
+    complete = [(config_key(t.params), seed_of(t)) for t in study.trials
                 if t.state == TrialState.COMPLETE]
     retried = [t.number for t in study.trials
                if t.system_attrs.get("failed_trial") == victim.number]

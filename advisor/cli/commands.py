@@ -89,7 +89,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from advisor.cli.render import emit_json, print_study
-    from advisor.study.search import completed_results, search
+    from advisor.study.search import search
+    from advisor.study.trials import completed_results
 
     study = search(args.model, args.task, args.trials, args.storage, args.study, args.dataset,
                    jobs=args.jobs)

@@ -49,7 +49,8 @@ def study_evidence(model: str = defaults.MODEL, task: str = defaults.TASK,
     says to run a search); ``recommend`` runs one then.
     """
     from advisor.accuracy.surrogate import AccuracySurrogate
-    from advisor.study.search import NoStudy, completed_results, open_study
+    from advisor.study.search import NoStudy, open_study
+    from advisor.study.trials import completed_results, task_size
 
     spec = resolve_model(model)
     check_task(task)
@@ -60,14 +61,7 @@ def study_evidence(model: str = defaults.MODEL, task: str = defaults.TASK,
         raise NotEnoughTrials(f"{exc}: the surrogate needs at least {defaults.MIN_TRIALS} "
                               "completed trials") from None
     surrogate = AccuracySurrogate().fit(completed_results(opened))
-    attrs = opened.user_attrs
-    if "target_train_size" in attrs:
-        samples, num_classes = attrs["target_train_size"], attrs["num_classes"]
-    else:  # a study made by other means: measure the task, without writing to the study
-        from advisor.training.tasks import load_task
-
-        data = load_task(task, dataset)
-        samples, num_classes = len(data.target.train), data.target.num_classes
+    samples, num_classes = task_size(opened, task, dataset)
     return Evidence(model=spec.name, task=task, dataset=dataset, study=opened.study_name,
                     epochs=epochs, surrogate=surrogate, samples=samples,
                     num_classes=num_classes)

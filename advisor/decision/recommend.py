@@ -120,7 +120,8 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = defaults
     try:
         evidence = evidence_for(model, task, storage, study, epochs, dataset)
     except NotEnoughTrials:
-        from advisor.study.search import completed_results, open_study, search
+        from advisor.study.search import open_study, search
+        from advisor.study.trials import completed_results
 
         unshipped = dataset is None and storage is None and study is None
         dataset = dataset or defaults.DATASET

@@ -29,10 +29,11 @@ candidate tried already is never drawn again here: repeats under new seeds are r
 from __future__ import annotations
 
 import optuna
-from optuna.trial import FrozenTrial, TrialState
+from optuna.trial import FrozenTrial
 
 from advisor import defaults, space
 from advisor.config import Config
+from advisor.study import trials
 from advisor.study.opening import opening
 
 RANDOM = 14  # trials drawn from the opening before the surrogate chooses
@@ -45,24 +46,25 @@ def guided_params(study: optuna.Study, trial: FrozenTrial, model: str,
     candidate has been tried or claimed (TPE then draws) or too few trials have finished."""
     from advisor.accuracy.surrogate import AccuracySurrogate
 
-    finished, claimed, unclaimed = [], set(), 0
-    for t in study.get_trials(deepcopy=False):
-        if t.state == TrialState.COMPLETE and "result" in t.user_attrs:
-            finished.append(t.user_attrs["result"])
-        elif t.state in (TrialState.RUNNING, TrialState.WAITING) and t.number != trial.number:
-            params = t.system_attrs.get("fixed_params", t.params)
-            if "method" in params:
-                claimed.add(_claim(params))
-            elif t.number < trial.number:
-                unclaimed += 1
-    if len(finished) < defaults.MIN_TRIALS:
+    now = trials.read(study)
+    claimed, unclaimed = set(), 0
+    for t in now.in_flight:
+        if t.number == trial.number:
+            continue
+        params = trials.claimed_params(t)
+        if "method" in params:
+            claimed.add(trials.config_key(params, lr=False))
+        elif t.number < trial.number:
+            unclaimed += 1
+    if len(now.finished) < defaults.MIN_TRIALS:
         return None
-    surrogate = AccuracySurrogate().fit(finished)
+    surrogate = AccuracySurrogate().fit(now.results)
     tried = set(surrogate.tried)
     untried = []
     for c in candidates:
         params = space.trial_params(c, model)[0]
-        if c.evidence_config() not in tried and _claim(params) not in claimed:
+        if (c.evidence_config() not in tried
+                and trials.config_key(params, lr=False) not in claimed):
             untried.append((c, params))
     if len(untried) <= unclaimed:
         return None
@@ -70,11 +72,6 @@ def guided_params(study: optuna.Study, trial: FrozenTrial, model: str,
     ranked = sorted(untried, key=lambda cp: (-estimates[cp[0].evidence_config()].accuracy,
                                              cp[0].key()))
     return ranked[unclaimed][1]
-
-
-def _claim(params: dict) -> tuple:
-    """What a trial's parameters claim: its configuration, at whatever learning rate."""
-    return tuple(sorted((k, v) for k, v in params.items() if k != "lr_scale"))
 
 
 class Draws:

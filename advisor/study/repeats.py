@@ -39,9 +39,9 @@ twice).
 from __future__ import annotations
 
 import optuna
-from optuna.trial import TrialState
 
 from advisor import defaults
+from advisor.study.trials import config_key, read
 
 START = 12  # trials before the first repeat is due
 EVERY = 4  # from then on, one trial in four is a repeat
@@ -66,14 +66,11 @@ def due(study: optuna.Study, left: int, trials: int) -> bool:
 def queue_front_runner(study: optuna.Study) -> bool:
     """Queue the most accurate configuration with fewer than ``SEEDS`` trials (and none
     queued or running) once more, with a seed it has not had. Returns whether one was."""
+    now = read(study)
+    busy = {config_key(t.params) for t in now.in_flight}
     groups: dict[tuple, list[optuna.trial.FrozenTrial]] = {}
-    busy: set[tuple] = set()
-    for t in study.get_trials(deepcopy=False):
-        key = tuple(sorted(t.params.items()))
-        if t.state in (TrialState.WAITING, TrialState.RUNNING):
-            busy.add(key)
-        elif t.state == TrialState.COMPLETE and "result" in t.user_attrs:
-            groups.setdefault(key, []).append(t)
+    for t in now.finished:
+        groups.setdefault(config_key(t.params), []).append(t)
     open_ = {k: ts for k, ts in groups.items() if len(ts) < SEEDS and k not in busy}
     if not open_:
         return False

@@ -39,6 +39,7 @@ from advisor.study.storage import (
     storage_errors,
     storage_for,
 )
+from advisor.study.trials import completed_results, record_task_size
 from advisor.zoo import resolve_model
 
 
@@ -114,16 +115,6 @@ def objective(study_attrs: dict, trial: optuna.Trial) -> tuple[float, float]:
     return result.accuracy_after, float(result.cost.memory.peak_bytes)
 
 
-def _record_task_size(study: optuna.Study, task: str, dataset: str) -> None:
-    """So that recommend needs no data loading."""
-    if "target_train_size" not in study.user_attrs:
-        from advisor.training.tasks import load_task
-
-        data = load_task(task, dataset)
-        study.set_user_attr("target_train_size", len(data.target.train))
-        study.set_user_attr("num_classes", data.target.num_classes)
-
-
 def search(model: str = defaults.MODEL, task: str = defaults.TASK,
            trials: int = defaults.TRIALS, storage: str | None = None, name: str | None = None,
            dataset: str = defaults.DATASET, epochs: int = defaults.EPOCHS,
@@ -145,7 +136,7 @@ def search(model: str = defaults.MODEL, task: str = defaults.TASK,
     check_dataset(dataset)  # before a study is made for it
     check_concurrent(storage or default_storage(), jobs)
     study = open_study(model, task, storage, name, dataset, epochs, seed)
-    _record_task_size(study, task, dataset)
+    record_task_size(study, task, dataset)
     fail_dead_workers(study)
     show = progress.enabled() if show_progress is None else show_progress
     if jobs == 1:
@@ -208,7 +199,7 @@ def seed_study(results: list[dict], storage: str | None = None) -> dict[str, int
     added: dict[str, int] = {}
     for (model, task, dataset, epochs), group in groups.items():
         study = open_study(model, task, storage, dataset=dataset, epochs=epochs)
-        _record_task_size(study, task, dataset)
+        record_task_size(study, task, dataset)
         held = {_result_key(r) for r in completed_results(study)}
         for result in group:
             if _result_key(result) in held:
@@ -232,9 +223,3 @@ def _as_trial(result: dict) -> optuna.trial.FrozenTrial:
 
 def _result_key(result: dict) -> str:
     return TrialConfig.model_validate(result["config"]).key()
-
-
-def completed_results(study: optuna.Study) -> list[dict]:
-    """The TrialResult documents of every trial that trained (refused/failed ones excluded)."""
-    return [t.user_attrs["result"] for t in study.get_trials(deepcopy=False)
-            if t.state == optuna.trial.TrialState.COMPLETE and "result" in t.user_attrs]

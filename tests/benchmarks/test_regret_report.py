@@ -22,7 +22,7 @@ def regret():
 
 def write(regret, monkeypatch, path: Path, args: list[str], figure: str) -> None:
     monkeypatch.setattr(sys, "argv", ["regret.py", *args])
-    regret._write_report(path, [f"grid {figure}"], [f"| table {figure} |"])
+    regret.report.write(path, [f"grid {figure}"], [f"| table {figure} |"])
 
 
 def test_a_command_run_again_replaces_its_own_section_only(regret, monkeypatch, tmp_path):
@@ -53,10 +53,10 @@ def test_the_mean_regret_carries_its_standard_error_over_search_seeds(regret):
              [(0.5, 1.0), (1.5, 1.0), (nan, nan)], {}),
             ("m", "t", "b", 9, 0.1, [(3.0, 1.0), (2.0, 1.0), (0.0, 1.0)],
              [(0.5, 1.0), (0.5, 1.0), (1.0, 1.0)], {})]
-    assert regret._per_seed(rows, 0.1, 5) == [2.0, 2.0, 0.0]
-    assert regret._per_seed(rows, 0.1, 6) == [0.5, 1.0, 1.0]
-    assert regret._mean([2.0, 2.0, 0.0], se=True) == "1.33 ± 0.67"  # sd 1.155 / sqrt(3)
-    assert regret._mean([1.0], se=True) == "1.00"  # one value has no spread
-    summary = regret._table(rows, [0.1])[-2]
+    assert regret.report.per_seed(rows, 0.1, 5) == [2.0, 2.0, 0.0]
+    assert regret.report.per_seed(rows, 0.1, 6) == [0.5, 1.0, 1.0]
+    assert regret.report.mean([2.0, 2.0, 0.0], se=True) == "1.33 ± 0.67"  # sd 1.155 / sqrt(3)
+    assert regret.report.mean([1.0], se=True) == "1.00"  # one value has no spread
+    summary = regret.report.table(rows, [0.1])[-2]
     assert "advisor mean regret 1.33 ± 0.67 points, random search 0.83 ± 0.17" in summary
     assert "advisor - random 0.50 ± 0.76" in summary

@@ -5,7 +5,8 @@ import pytest
 
 from advisor.errors import AdvisorError
 from advisor.study import search as search_module
-from advisor.study.search import completed_results, open_study, search
+from advisor.study.search import open_study, search
+from advisor.study.trials import completed_results
 
 
 @pytest.fixture
