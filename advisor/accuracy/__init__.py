@@ -1,1 +1,1 @@
-"""Accuracy with its uncertainty: the estimate type decisions read, and the surrogate that makes it."""
+"""Accuracy with its uncertainty: the estimate decisions read, and the surrogate making it."""

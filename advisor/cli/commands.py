@@ -117,8 +117,8 @@ def _csv(value: str) -> list[str]:
 def cmd_benchmark(args: argparse.Namespace) -> int:
     import shlex
 
-    from advisor.paper import QUICK, BenchmarkPlan, benchmark
     from advisor.cli.render import emit_json, print_benchmark
+    from advisor.paper import QUICK, BenchmarkPlan, benchmark
 
     values = (QUICK if args.quick else BenchmarkPlan()).model_dump()
     values.update({k: getattr(args, k) for k in SCALAR_PLAN_FIELDS

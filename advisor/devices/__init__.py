@@ -1,1 +1,1 @@
-"""Device profiles (pydantic, the catalog in profiles/) and what a runtime needs beyond live tensors."""
+"""Device profiles (pydantic; the catalog in profiles/) and what a runtime needs beyond tensors."""
