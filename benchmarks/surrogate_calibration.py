@@ -28,7 +28,8 @@ def main() -> None:
 
     from advisor.accuracy.surrogate import AccuracySurrogate, held_out_coverage
     from advisor.quiet import quiet_third_party
-    from advisor.study.search import completed_results, open_study
+    from advisor.study.search import open_study
+    from advisor.study.trials import completed_results
 
     quiet_third_party()
     study = open_study(args.model, args.task, args.storage, epochs=args.epochs, create=False)

@@ -8,7 +8,8 @@ import pytest
 from advisor.cli.main import main
 from advisor.paper import BenchmarkPlan, benchmark
 from advisor.paper.table import COLUMNS
-from advisor.study.search import completed_results, open_study, seed_study
+from advisor.study.search import open_study, seed_study
+from advisor.study.trials import completed_results
 from advisor.training import trial as trial_module
 
 TINY = dict(models=["mobilenetv3"], methods=["full", "head", "lora"], ranks=[2, 4],

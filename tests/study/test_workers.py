@@ -12,7 +12,8 @@ import pytest
 
 from advisor.study.dead_workers import fail_dead_workers, worker_mark
 from advisor.study.repeats import seed_of
-from advisor.study.search import completed_results, open_study, search
+from advisor.study.search import open_study, search
+from advisor.study.trials import completed_results
 from advisor.study.workers import shares
 
 State = optuna.trial.TrialState
