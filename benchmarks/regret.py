@@ -57,8 +57,9 @@ from advisor.config import Config, TrialConfig
 from advisor.cost.cache import costs, valid_configs
 from advisor.decision.evidence import Evidence
 from advisor.decision.feasibility import evaluate
+from advisor.decision.question import Question
 from advisor.decision.ranking import rank_options
-from advisor.devices.profile import Constraints, DeviceProfile, load_device
+from advisor.devices.profile import DeviceProfile, load_device
 from advisor.paths import cache_dir
 from advisor.quiet import quiet_third_party
 from advisor.study import repeats
@@ -214,8 +215,8 @@ def _budget(fraction: float, configs: list[Config]) -> int:
 def recommended(evidence: Evidence, configs: list[Config], device: DeviceProfile,
                 exact: dict) -> Config | None:
     estimates = evidence.estimates(configs)
-    options = [evaluate(c, estimates[c], exact[c], device, Constraints(), evidence.epochs,
-                        evidence.samples) for c in configs]
+    question = Question.ask(device).about(evidence)
+    options = [evaluate(c, estimates[c], exact[c], question) for c in configs]
     best = rank_options(options)[0]
     return best.config.evidence_config() if best.feasible else None
 
@@ -245,8 +246,10 @@ def device_rows(truth: Truth, configs: list[Config], device: DeviceProfile,
                 searches: dict[tuple[float, int], Evidence], fractions: list[float],
                 search_seeds: int, samples: int, num_classes: int) -> list[tuple]:
     exact = costs(truth.model, configs, device.batch_size, device.resolution, num_classes)
-    options = {c: evaluate(c, _placeholder(c), exact[c], device, Constraints(), truth.epochs,
-                           samples) for c in configs}
+    question = Question(device=device, batch_size=device.batch_size,
+                        resolution=device.resolution, samples=samples, epochs=truth.epochs,
+                        num_classes=num_classes)
+    options = {c: evaluate(c, _placeholder(c), exact[c], question) for c in configs}
     judge = Judge({c: truth.mean(c) for c in configs},
                   {c for c in configs if options[c].feasible},
                   {c: options[c].required_ram_bytes for c in configs})
