@@ -26,6 +26,8 @@ _EXPORTS = {
     "profile_config": "advisor.cost",
     "recommend": "advisor.decision.recommend",
     "decide": "advisor.decision.recommend",
+    "decide_question": "advisor.decision.recommend",
+    "Question": "advisor.decision.question",
     "Recommendation": "advisor.decision.answer",
     "Option": "advisor.decision.answer",
     "study_evidence": "advisor.decision.evidence",

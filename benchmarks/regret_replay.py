@@ -16,8 +16,9 @@ from advisor.config import Config
 from advisor.cost.cache import costs
 from advisor.decision.evidence import Evidence
 from advisor.decision.feasibility import evaluate
+from advisor.decision.question import Question
 from advisor.decision.ranking import rank_options
-from advisor.devices.profile import Constraints, DeviceProfile
+from advisor.devices.profile import DeviceProfile
 from advisor.study import repeats
 from advisor.study.next_candidate import Draws
 from advisor.study.sampler import TrialSeededSampler
@@ -87,8 +88,8 @@ def _budget(fraction: float, configs: list[Config]) -> int:
 def recommended(evidence: Evidence, configs: list[Config], device: DeviceProfile,
                 exact: dict) -> Config | None:
     estimates = evidence.estimates(configs)
-    options = [evaluate(c, estimates[c], exact[c], device, Constraints(), evidence.epochs,
-                        evidence.samples) for c in configs]
+    question = Question.ask(device).about(evidence)
+    options = [evaluate(c, estimates[c], exact[c], question) for c in configs]
     best = rank_options(options)[0]
     return best.config.evidence_config() if best.feasible else None
 
@@ -118,8 +119,10 @@ def device_rows(truth: Truth, configs: list[Config], device: DeviceProfile,
                 searches: dict[tuple[float, int], Evidence], fractions: list[float],
                 search_seeds: int, samples: int, num_classes: int) -> list[tuple]:
     exact = costs(truth.model, configs, device.batch_size, device.resolution, num_classes)
-    options = {c: evaluate(c, _placeholder(c), exact[c], device, Constraints(), truth.epochs,
-                           samples) for c in configs}
+    question = Question(device=device, batch_size=device.batch_size,
+                        resolution=device.resolution, samples=samples, epochs=truth.epochs,
+                        num_classes=num_classes)
+    options = {c: evaluate(c, _placeholder(c), exact[c], question) for c in configs}
     judge = Judge({c: truth.mean(c) for c in configs},
                   {c for c in configs if options[c].feasible},
                   {c: options[c].required_ram_bytes for c in configs})

@@ -14,6 +14,7 @@ from advisor.accuracy.estimate import Estimate
 from advisor.config import Config
 from advisor.cost.result import StepCost
 from advisor.decision.answer import Option
+from advisor.decision.question import Question
 from advisor.decision.verdicts import Extrapolation, Violation
 from advisor.devices.profile import Constraints, DeviceProfile
 from advisor.methods import METHODS
@@ -43,16 +44,18 @@ def _check(constraint: str, need: float, limit: float, device_limit: float | Non
                                     set_by=set_by))
 
 
-def evaluate(config: Config, estimate: Estimate, cost: StepCost,
-             device: DeviceProfile, limits: Constraints, epochs: int, samples: int,
+def evaluate(config: Config, estimate: Estimate, cost: StepCost, question: Question,
              trial_batch_size: int = defaults.TRIAL_BATCH_SIZE) -> Option:
-    """A candidate (its accuracy estimate and exact cost) judged against one device."""
+    """A candidate (its accuracy estimate and exact cost, at the scale ``cost`` was taken at)
+    judged against the question's device and limits (a question ``about`` the evidence: its
+    samples and epochs set the update time)."""
+    device, limits, epochs = question.device, question.constraints, question.epochs
     frozen = (cost.params.total - cost.params.trainable) * BYTES_PER_PARAM
     runtime = device.memory()
     required = runtime.needed(cost.memory.peak_bytes, cost.memory.workspace_peak_bytes)
     if device.frozen_weights_in_flash:
         required -= frozen * runtime.factor
-    steps = epochs * math.ceil(samples / cost.batch_size)
+    steps = epochs * math.ceil(question.samples / cost.batch_size)
     seconds = cost.flops.total * steps / device.training_flops_per_second()
     flash_need = cost.storage_bytes + (frozen if device.frozen_weights_in_flash else 0)
     violations: list[Violation] = []

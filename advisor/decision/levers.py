@@ -11,7 +11,7 @@ from advisor.cost.cache import costs
 from advisor.decision.answer import Option
 from advisor.decision.evidence import Evidence
 from advisor.decision.feasibility import evaluate
-from advisor.devices.profile import Constraints, DeviceProfile
+from advisor.decision.question import Question
 from advisor.methods import METHODS
 
 
@@ -32,9 +32,7 @@ def variants(config: Config, batch_size: int) -> list[Config]:
     return [*batched, checkpointed, *both]
 
 
-def relieve(evidence: Evidence, options: list[Option], device: DeviceProfile,
-            limits: Constraints, batch_size: int, resolution: int,
-            samples: int) -> list[Option]:
+def relieve(evidence: Evidence, options: list[Option], question: Question) -> list[Option]:
     """``options`` with each one that breaks only the RAM limit, and is more accurate than
     every option that fits, replaced by its first lever setting that fits (if any)."""
     best_fit = max((o.predicted_accuracy for o in options if o.feasible), default=-1.0)
@@ -42,15 +40,15 @@ def relieve(evidence: Evidence, options: list[Option], device: DeviceProfile,
             and all(v.constraint == "memory" for v in o.violations)]
     if not todo:
         return options
-    tries = {o.config: variants(o.config, batch_size) for o in todo}
+    tries = {o.config: variants(o.config, question.batch_size) for o in todo}
     every = list(dict.fromkeys(c for configs in tries.values() for c in configs))
-    exact = costs(evidence.model, every, batch_size, resolution, evidence.num_classes)
+    exact = costs(evidence.model, every, question.batch_size, question.resolution,
+                  question.num_classes)
     estimates = evidence.estimates(every)
     relieved = {}
     for o in todo:
         for c in tries[o.config]:
-            option = evaluate(c, estimates[c], exact[c], device, limits, evidence.epochs,
-                              samples)
+            option = evaluate(c, estimates[c], exact[c], question)
             if option.feasible:
                 relieved[o.config] = option
                 break

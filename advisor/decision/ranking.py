@@ -30,6 +30,7 @@ the figures of the search as shipped.
 from __future__ import annotations
 
 from advisor.decision.answer import Option
+from advisor.decision.question import Question
 from advisor.decision.verdicts import EQUIVALENT, PREFER_DEFAULT, PREFERENCES, Preference, Standing
 from advisor.methods import METHODS
 
@@ -80,6 +81,11 @@ def with_standings(ranked: list[Option], prefer: Preference = PREFER_DEFAULT) ->
                                 error=tie_margin(best), prefer=prefer)
         out.append(option.model_copy(update={"standing": standing}))
     return out
+
+
+def rank(options: list[Option], question: Question) -> list[Option]:
+    """``options`` in order for this question, each with its standing."""
+    return with_standings(rank_options(options, question.prefer), question.prefer)
 
 
 def alternatives(ranked: list[Option]) -> list[Option]:

@@ -11,30 +11,28 @@ from __future__ import annotations
 
 from advisor import defaults, progress
 from advisor.accuracy.estimate import NotEnoughTrials
-from advisor.config import Config, check_scale, check_task
+from advisor.config import Config, check_task
 from advisor.cost.cache import costs, valid_configs
 from advisor.decision.answer import Basis, Option, Recommendation
 from advisor.decision.evidence import Evidence, study_evidence
 from advisor.decision.feasibility import evaluate
 from advisor.decision.levers import relieve, with_full_depth_need
-from advisor.decision.ranking import alternatives, rank_options, with_standings
+from advisor.decision.question import Question
+from advisor.decision.ranking import alternatives, rank
 from advisor.decision.shipped import shipped_evidence
 from advisor.decision.suggestions import suggest
-from advisor.decision.verdicts import PREFER_DEFAULT, PREFERENCES, Preference
-from advisor.devices.profile import Constraints, DeviceProfile, load_device
-from advisor.errors import AdvisorError
+from advisor.decision.verdicts import PREFER_DEFAULT, Preference
+from advisor.devices.profile import Constraints, DeviceProfile
 from advisor.space import grid
 from advisor.zoo import resolve_model
 
 
-def evaluate_all(evidence: Evidence, configs: list[Config], device: DeviceProfile,
-                 limits: Constraints, batch_size: int, resolution: int,
-                 samples: int) -> list[Option]:
+def evaluate_all(evidence: Evidence, configs: list[Config], question: Question) -> list[Option]:
     """Every candidate with its exact device-scale cost and estimated accuracy."""
-    exact = costs(evidence.model, configs, batch_size, resolution, evidence.num_classes)
+    exact = costs(evidence.model, configs, question.batch_size, question.resolution,
+                  question.num_classes)
     estimates = evidence.estimates(configs)
-    return [evaluate(c, estimates[c], exact[c], device, limits, evidence.epochs, samples)
-            for c in configs]
+    return [evaluate(c, estimates[c], exact[c], question) for c in configs]
 
 
 def evidence_for(model: str = defaults.MODEL, task: str = defaults.TASK,
@@ -59,36 +57,35 @@ def decide(evidence: Evidence, device: str | DeviceProfile = "jetson-nano",
            prefer: Preference = PREFER_DEFAULT) -> Recommendation:
     """Rank every candidate for this device and these limits; among options the evidence
     cannot tell apart, the cheapest by ``prefer`` (ranking.py)."""
-    profile = load_device(device)
-    limits = constraints or Constraints()
-    batch_size = profile.batch_size if batch_size is None else batch_size
-    resolution = profile.resolution if resolution is None else resolution
-    check_scale(batch_size, resolution)
-    samples = evidence.samples if samples is None else samples
-    if samples < 1:
-        raise AdvisorError(f"--samples must be >= 1, got {samples}")
+    question = Question.ask(device, constraints, batch_size, resolution, samples, prefer)
+    return decide_question(evidence, question, configs)
+
+
+def decide_question(evidence: Evidence, question: Question,
+                    configs: list[Config] | None = None) -> Recommendation:
+    """``decide`` for a question already checked (``Question.ask``): nothing is checked
+    again here."""
+    question = question.about(evidence)
     candidates = valid_configs(evidence.model, configs or grid(evidence.model))
-    plain = evaluate_all(evidence, candidates, profile, limits, batch_size, resolution, samples)
-    options = with_full_depth_need(relieve(evidence, plain, profile, limits, batch_size,
-                                           resolution, samples), plain)
-    if prefer not in PREFERENCES:
-        raise AdvisorError(f"--prefer must be one of {', '.join(PREFERENCES)}, got '{prefer}'")
-    ranked = with_standings(rank_options(options, prefer), prefer)
+    plain = evaluate_all(evidence, candidates, question)
+    options = with_full_depth_need(relieve(evidence, plain, question), plain)
+    ranked = rank(options, question)
     chosen = ranked[0] if ranked[0].feasible else None
-    suggested = None if chosen else suggest(evidence.model, options, profile, limits,
-                                            evidence.num_classes, batch_size, resolution,
-                                            samples)
     surrogate = evidence.surrogate
     return Recommendation(
-        device=profile.id, device_name=profile.name, model=evidence.model, task=evidence.task,
-        study=evidence.study, trials=surrogate.n_trials, surrogate_error=surrogate.cv_mae,
-        prefer=prefer, samples=samples, constraints=limits, recommendation=chosen,
-        alternatives=alternatives(ranked), suggested=suggested, ranked=ranked,
+        device=question.device.id, device_name=question.device.name, model=evidence.model,
+        task=evidence.task, study=evidence.study, trials=surrogate.n_trials,
+        surrogate_error=surrogate.cv_mae, prefer=question.prefer, samples=question.samples,
+        constraints=question.constraints, recommendation=chosen,
+        alternatives=alternatives(ranked),
+        suggested=None if chosen else suggest(evidence.model, options, question),
+        ranked=ranked,
         basis=Basis(tried=len(surrogate.tried), dataset=evidence.dataset,
                     shipped=evidence.shipped,
                     trial_resolution=evidence.trial_resolution,
                     trial_batch_size=defaults.TRIAL_BATCH_SIZE, epochs=evidence.epochs,
-                    batch_size=batch_size, resolution=resolution, device=profile))
+                    batch_size=question.batch_size, resolution=question.resolution,
+                    device=question.device))
 
 
 def recommend(device: str | DeviceProfile = "jetson-nano", model: str = defaults.MODEL,
@@ -108,37 +105,39 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = defaults
     few minutes, shown with a progress bar). ``configs`` restricts the candidates (default:
     every method x rank x target policy x depth).
     """
-    profile = load_device(device)  # bad input fails before any study is opened or run
-    check_scale(profile.batch_size if batch_size is None else batch_size,
-                profile.resolution if resolution is None else resolution)
-    if samples is not None and samples < 1:  # before any study is opened or run
-        raise AdvisorError(f"--samples must be >= 1, got {samples}")
+    # bad input fails here, before any study is opened or run
+    question = Question.ask(device, constraints, batch_size, resolution, samples, prefer)
     if dataset is not None:
         from advisor.training.tasks import check_dataset
 
-        check_dataset(dataset)  # before any study is opened or run
+        check_dataset(dataset)
     try:
         evidence = evidence_for(model, task, storage, study, epochs, dataset)
     except NotEnoughTrials:
-        from advisor.study.search import open_study, search
-        from advisor.study.trials import completed_results
+        evidence = _searched_evidence(model, task, storage, study, trials, epochs, dataset)
+    return decide_question(evidence, question, configs)
 
-        unshipped = dataset is None and storage is None and study is None
-        dataset = dataset or defaults.DATASET
-        opened = open_study(model, task, storage, study, dataset, epochs)
-        have = len(completed_results(opened))
-        name = opened.user_attrs["model"]
-        if unshipped:
-            at = f" at {epochs} epochs" if epochs != defaults.EPOCHS else ""
-            why = (f"the package ships no evidence for {name} on '{task}'{at} and there is "
-                   f"no usable study on {dataset} yet")
-        else:
-            why = f"no usable study for {name} on '{task}' yet"
-        progress.note(f"{why}: running {max(trials, defaults.MIN_TRIALS) - have} short trials "
-                      f"on {dataset} (stored in {storage or 'the cache'}; later calls reuse "
-                      "them)")
-        search(model, task, max(trials, defaults.MIN_TRIALS) - have, storage, study, dataset,
-               epochs)
-        evidence = study_evidence(model, task, storage, study, epochs, dataset)
-    return decide(evidence, profile, constraints, batch_size, resolution, samples, configs,
-                  prefer)
+
+def _searched_evidence(model: str, task: str, storage: str | None, study: str | None,
+                       trials: int, epochs: int, dataset: str | None) -> Evidence:
+    """The evidence after running the trials a usable study still lacks."""
+    from advisor.study.search import open_study, search
+    from advisor.study.trials import completed_results
+
+    unshipped = dataset is None and storage is None and study is None
+    dataset = dataset or defaults.DATASET
+    opened = open_study(model, task, storage, study, dataset, epochs)
+    have = len(completed_results(opened))
+    name = opened.user_attrs["model"]
+    if unshipped:
+        at = f" at {epochs} epochs" if epochs != defaults.EPOCHS else ""
+        why = (f"the package ships no evidence for {name} on '{task}'{at} and there is "
+               f"no usable study on {dataset} yet")
+    else:
+        why = f"no usable study for {name} on '{task}' yet"
+    progress.note(f"{why}: running {max(trials, defaults.MIN_TRIALS) - have} short trials "
+                  f"on {dataset} (stored in {storage or 'the cache'}; later calls reuse "
+                  "them)")
+    search(model, task, max(trials, defaults.MIN_TRIALS) - have, storage, study, dataset,
+           epochs)
+    return study_evidence(model, task, storage, study, epochs, dataset)

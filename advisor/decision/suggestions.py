@@ -7,8 +7,8 @@ from advisor.accuracy.estimate import Estimate
 from advisor.cost.cache import costs, forward_peak, parameter_count
 from advisor.decision.answer import Option
 from advisor.decision.feasibility import BYTES_PER_PARAM, evaluate, memory_limit
+from advisor.decision.question import Question
 from advisor.decision.verdicts import Suggestion
-from advisor.devices.profile import Constraints, DeviceProfile
 
 
 def _models_within(flash: float, num_classes: int) -> list[str]:
@@ -25,8 +25,27 @@ def _estimate(option: Option) -> Estimate:
                     option.measured_runs)
 
 
-def suggest(model: str, options: list[Option], device: DeviceProfile, limits: Constraints,
-            num_classes: int, batch_size: int, resolution: int, samples: int) -> Suggestion:
+def _smaller_scale(model: str, lightest: Option, question: Question) -> Suggestion | None:
+    """The first smaller batch, then resolution, at which the lightest option fits."""
+    batch_size, resolution = question.batch_size, question.resolution
+    scales = [(b, resolution) for b in (batch_size // 2, batch_size // 4, 1) if b >= 1]
+    scales += [(1, r) for r in (resolution * 3 // 4, resolution // 2, resolution // 4)
+               if r >= 32]
+    config = lightest.config
+    for b, r in dict.fromkeys(scales):
+        if (b, r) == (batch_size, resolution):
+            continue
+        cost = costs(model, [config], b, r, question.num_classes)[config]
+        option = evaluate(config, _estimate(lightest), cost, question)
+        if option.feasible:
+            return Suggestion(kind="smaller_scale", config=config, batch_size=b,
+                              resolution=r, required_ram_bytes=option.required_ram_bytes)
+    return None
+
+
+def suggest(model: str, options: list[Option], question: Question) -> Suggestion:
+    """What would make something fit, for a question where nothing does."""
+    device, num_classes = question.device, question.num_classes
     smallest_flash = min(options, key=lambda o: o.flash_bytes)
     flash = [v for v in smallest_flash.violations
              if v.constraint == "flash" and v.set_by == "device"]
@@ -35,23 +54,10 @@ def suggest(model: str, options: list[Option], device: DeviceProfile, limits: Co
                           violations=flash, models=_models_within(flash[0].limit, num_classes))
     lightest = min(options, key=lambda o: o.required_ram_bytes)
     if any(v.constraint == "memory" for v in lightest.violations):
-        scales = [(b, resolution) for b in (batch_size // 2, batch_size // 4, 1) if b >= 1]
-        scales += [(1, r) for r in (resolution * 3 // 4, resolution // 2, resolution // 4)
-                   if r >= 32]
+        fits = _smaller_scale(model, lightest, question)
         config = lightest.config
-        fits = None
-        for b, r in dict.fromkeys(scales):
-            if (b, r) == (batch_size, resolution):
-                continue
-            cost = costs(model, [config], b, r, num_classes)[config]
-            option = evaluate(config, _estimate(lightest), cost, device, limits,
-                              lightest.epochs, samples)
-            if option.feasible:
-                fits = Suggestion(kind="smaller_scale", config=config, batch_size=b,
-                                  resolution=r, required_ram_bytes=option.required_ram_bytes)
-                break
-        forward = device.memory().needed(forward_peak(model, resolution, num_classes))
-        if forward > memory_limit(device, limits):  # physical at this resolution
+        forward = device.memory().needed(forward_peak(model, question.resolution, num_classes))
+        if forward > memory_limit(device, question.constraints):  # physical at this resolution
             memory = [v for v in lightest.violations if v.constraint == "memory"]
             return Suggestion(kind="forward_exceeds_ram", config=config, violations=memory,
                               forward_bytes=int(forward),

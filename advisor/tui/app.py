@@ -1,9 +1,9 @@
 """The app: a question on the left (device, model, task, scale, constraints), the answer on the
 right (ranked candidates, the trade-off plot, the study and its search).
 
-Everything it shows comes from the Python API (``evidence_for``, ``decide``, ``search``,
-``export_choice``); the app only reads the form and draws. Slow calls (fitting the surrogate,
-costing a new resolution, running trials) run in worker threads so the UI never freezes.
+Everything it shows comes from the Python API (``evidence_for``, ``decide_question``,
+``search``, ``export_choice``); the app only reads the form and draws. Slow calls (fitting the
+surrogate, costing a new resolution, running trials) run in worker threads: the UI never freezes.
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ from advisor.config import Config
 from advisor.decision.answer import Option, Recommendation
 from advisor.decision.evidence import Evidence
 from advisor.decision.feasibility import memory_limit
-from advisor.decision.recommend import decide, evidence_for
+from advisor.decision.recommend import decide_question, evidence_for
 from advisor.devices.profile import DeviceProfile, list_devices, load_device
 from advisor.errors import AdvisorError
 from advisor.tui.detail import OptionDetail
 from advisor.tui.device_editor import DeviceEditor
 from advisor.tui.export_screen import ExportScreen
-from advisor.tui.form import Question, QuestionForm
+from advisor.tui.form import Asked, Question, QuestionForm
 from advisor.tui.help_screen import HelpScreen
 from advisor.tui.imports import import_torch_stack
 from advisor.tui.labels import (
@@ -87,7 +87,7 @@ class AdvisorApp(App[None]):
         self.export_dir = Path(export_dir) if export_dir else Path.cwd()
         self.search_trials = search_trials
         self.evidence: dict[tuple[str, str], Evidence] = {}
-        self.question: Question | None = None
+        self.asked: Asked | None = None
         self.result: Recommendation | None = None
 
     # -- layout ---------------------------------------------------------------------------
@@ -131,16 +131,16 @@ class AdvisorApp(App[None]):
     def ask(self) -> None:
         """Re-read the form and re-rank (in a worker; the latest question wins)."""
         try:
-            question = self.form.read()
+            asked = self.form.read()
         except AdvisorError as exc:
             self.form.error(str(exc))
             return
         self.form.error("")
-        if question == self.question:
+        if asked == self.asked:
             return  # e.g. a Select announcing its initial value
-        self.form.show_device_defaults(question.device)
-        self.question = question
-        self.rank(question)
+        self.form.show_device_defaults(asked.question.device)
+        self.asked = asked
+        self.rank(asked)
 
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
@@ -152,40 +152,39 @@ class AdvisorApp(App[None]):
         self.ask()
 
     @work(thread=True, exclusive=True, group="rank")
-    def rank(self, question: Question) -> None:
-        key = (question.model, question.task)
+    def rank(self, asked: Asked) -> None:
+        key = (asked.model, asked.task)
         import_torch_stack()
         try:
             if key not in self.evidence:
-                self.call_from_thread(self._status, f"opening the evidence for {question.model} "
-                                      f"on '{question.task}'...")
-                self.evidence[key] = evidence_for(question.model, question.task, self.storage,
+                self.call_from_thread(self._status, f"opening the evidence for {asked.model} "
+                                      f"on '{asked.task}'...")
+                self.evidence[key] = evidence_for(asked.model, asked.task, self.storage,
                                                   self.study, self.epochs, self.dataset)
             self.call_from_thread(self._status, "ranking (a new resolution is costed once, "
                                   "about a second per configuration)...")
-            result = decide(self.evidence[key], question.device, question.constraints,
-                            question.batch_size, question.resolution, configs=self.configs)
+            result = decide_question(self.evidence[key], asked.question, self.configs)
         except AdvisorError as exc:
-            self.call_from_thread(self._no_answer, question, exc)
+            self.call_from_thread(self._no_answer, asked, exc)
             return
-        self.call_from_thread(self._show, question, result)
+        self.call_from_thread(self._show, asked, result)
 
     # -- the answer ---------------------------------------------------------------------------
     def _status(self, text: str) -> None:
         self.query_one("#headline", Static).update(text)
 
-    def _no_answer(self, question: Question, error: AdvisorError) -> None:
-        if question != self.question:
+    def _no_answer(self, asked: Asked, error: AdvisorError) -> None:
+        if asked != self.asked:
             return
         self.result = None
         self.query_one("#options", DataTable).clear()
         hint = (" Press s, then ctrl+r to run a search."
                 if isinstance(error, NotEnoughTrials) else "")
         self._status(f"[red]{error}[/]{hint}")
-        self.search_pane.show_study(question.model, question.task, None)
+        self.search_pane.show_study(asked.model, asked.task, None)
 
-    def _show(self, question: Question, result: Recommendation) -> None:
-        if question != self.question:
+    def _show(self, asked: Asked, result: Recommendation) -> None:
+        if asked != self.asked:
             return  # an older answer arriving late
         self.result = result
         table = self.query_one("#options", DataTable)
@@ -199,9 +198,9 @@ class AdvisorApp(App[None]):
                           key=option.config.key())
         table.move_cursor(row=min(cursor, len(result.ranked) - 1))
         self._show_reason()
-        device = question.device
+        device = asked.question.device
         chosen = result.recommendation
-        limit = memory_limit(device, question.constraints)
+        limit = memory_limit(device, asked.question.constraints)
         if chosen is None:
             headline = (f"[red]Nothing fits {device.name}.[/] {result.suggestion or ''}")
         else:
@@ -210,8 +209,8 @@ class AdvisorApp(App[None]):
                         f"{seconds_text(chosen.update_seconds)}/update (est.)")
         self._status(headline)
         self.query_one("#tradeoff", TradeOffPlot).show(result, limit, self._flops_limit(
-            question, result))
-        self.search_pane.show_study(question.model, question.task, result)
+            asked.question, result))
+        self.search_pane.show_study(asked.model, asked.task, result)
 
     @staticmethod
     def _flops_limit(question: Question, result: Recommendation) -> float | None:
@@ -271,10 +270,10 @@ class AdvisorApp(App[None]):
 
     def action_export(self) -> None:
         option = self.highlighted()
-        if option is None or self.question is None or self.result is None:
+        if option is None or self.asked is None or self.result is None:
             self.notify("nothing to export yet", severity="warning")
             return
-        self.push_screen(ExportScreen(self.result, option, self.question.device,
+        self.push_screen(ExportScreen(self.result, option, self.asked.question.device,
                                       self.export_dir), self._exported)
 
     def _exported(self, written: list[Path] | None) -> None:
@@ -282,9 +281,9 @@ class AdvisorApp(App[None]):
             self.notify("wrote " + ", ".join(str(p) for p in written), timeout=6)
 
     def action_run_search(self) -> None:
-        if self.question is None:
+        if self.asked is None:
             return
-        if not self.search_pane.start(self.question.model, self.question.task):
+        if not self.search_pane.start(self.asked.model, self.asked.task):
             self.notify("a search is already running", severity="warning")
             return
         self.action_tab("search")

@@ -1,5 +1,5 @@
 """The question, on the left: device, model, task, scale and constraints, read and validated
-as one ``Question`` by the same pydantic models the CLI uses."""
+by the same models the CLI and the Python API use (the decision's ``Question``)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
 from advisor import defaults
+from advisor.decision.question import Question
 from advisor.devices.profile import Constraints, DeviceProfile
 from advisor.errors import AdvisorError, validation_message
 from advisor.zoo import MODELS
@@ -22,15 +23,12 @@ CONSTRAINT_FIELDS = [("max_memory", "max memory", "e.g. 1.5GiB"),
 
 
 @dataclass(frozen=True)
-class Question:
-    """What the form asks, validated."""
+class Asked:
+    """What the form asks: the evidence about (model, task), and the question put to it."""
 
-    device: DeviceProfile
     model: str
     task: str
-    batch_size: int | None
-    resolution: int | None
-    constraints: Constraints
+    question: Question
 
 
 def device_options(devices: dict[str, DeviceProfile]) -> list[tuple[str, str]]:
@@ -64,8 +62,8 @@ class QuestionForm(VerticalScroll):
             yield Input(id=key, placeholder=hint, compact=True)
         yield Static("", id="form-error")
 
-    def read(self) -> Question:
-        """The form as a Question; AdvisorError with one line naming the bad field."""
+    def read(self) -> Asked:
+        """The form, checked; AdvisorError with one line naming the bad field."""
         values = {key: self.query_one(f"#{key}", Input).value.strip() or None
                   for key, _, _ in CONSTRAINT_FIELDS}
         try:
@@ -76,10 +74,10 @@ class QuestionForm(VerticalScroll):
         for key in ("batch_size", "resolution"):
             text = self.query_one(f"#{key}", Input).value.strip()
             scale[key] = int(text) if text else None
-        return Question(device=self.devices[self.query_one("#device", Select).value],
-                        model=self.query_one("#model", Select).value,
-                        task=self.query_one("#task", Select).value, constraints=constraints,
-                        **scale)
+        question = Question.ask(self.devices[self.query_one("#device", Select).value],
+                                constraints, **scale)
+        return Asked(model=self.query_one("#model", Select).value,
+                     task=self.query_one("#task", Select).value, question=question)
 
     def show_device_defaults(self, device: DeviceProfile) -> None:
         """The device's own batch size and resolution as the placeholders."""

@@ -121,8 +121,8 @@ async def test_an_invalid_ram_value_shows_an_error_and_disables_save(make_app):
         assert not editor.query_one("#save").disabled
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.question.device.id == "custom"
-        assert app.question.device.usable_ram == 200 * 2**20
+        assert app.asked.question.device.id == "custom"
+        assert app.asked.question.device.usable_ram == 200 * 2**20
         assert all(o.required_ram_bytes <= 200 * 2**20 for o in app.result.ranked if o.feasible)
 
 
