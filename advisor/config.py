@@ -146,16 +146,23 @@ class Config(BaseModel):
 
     @property
     def label(self) -> str:
-        """'lora r8 (no-depthwise), last 4 blocks, micro-batch 8, checkpointed' or 'head'."""
-        words = [self.method if self.rank is None else
-                 f"{self.method} r{self.rank} ({self.targets})"]
+        """'lora r8 (no-depthwise), last 4 blocks, micro-batch 8, checkpointing' or 'head': the
+        long label (decision/explain.py writes the short one, for table cells)."""
+        head = self.method if self.rank is None else f"{self.method} r{self.rank} ({self.targets})"
+        return ", ".join([head, *self.lever_words()])
+
+    def lever_words(self, batch_size: int | None = None) -> list[str]:
+        """The memory levers in use, as the label and explain.py's reasons write them: 'last 4
+        blocks', 'micro-batch 8' (given the batch, 'micro-batch 8 x 4'), 'checkpointing'."""
+        words = []
         if self.depth is not None:
             words.append(f"last {self.depth} block{'s' if self.depth != 1 else ''}")
         if self.micro_batch is not None:
-            words.append(f"micro-batch {self.micro_batch}")
+            steps = f" x {batch_size // self.micro_batch}" if batch_size else ""
+            words.append(f"micro-batch {self.micro_batch}{steps}")
         if self.checkpointing:
-            words.append("checkpointed")
-        return ", ".join(words)
+            words.append("checkpointing")
+        return words
 
 
 class TrialConfig(Config):

@@ -5,6 +5,15 @@ Every mistake a user can make (unknown device, bad file, impossible combination)
 user types ever ends in a traceback. Anything else escaping is a bug in advisor.
 """
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
 
 class AdvisorError(Exception):
     """A problem with the user's input, explained in one line."""
@@ -16,7 +25,16 @@ class IncompatibleConfigError(AdvisorError):
     """A method/rank/target combination that cannot work on this model (refused before training)."""
 
 
-def validation_message(source: str, error) -> str:
+def validated(model: type[M], data: Mapping[str, Any], source: str) -> M:
+    """``model`` validated from ``data``; if invalid, an AdvisorError of one line naming the
+    first bad field and ``source`` (a file, a flag group, a form)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise AdvisorError(validation_message(source, exc)) from None
+
+
+def validation_message(source: str, error: ValidationError) -> str:
     """One line naming the first bad field of a pydantic ValidationError."""
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "(value)"

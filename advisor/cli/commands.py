@@ -9,11 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pydantic import ValidationError
-
 from advisor import defaults
 from advisor.cli.fields import build
-from advisor.errors import AdvisorError, validation_message
+from advisor.errors import AdvisorError, validated
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
@@ -130,10 +128,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
             values["ranks"] = [int(r) for r in _csv(args.ranks)]
         except ValueError:
             raise AdvisorError(f"--ranks takes integers like 1,2,4, got '{args.ranks}'") from None
-    try:
-        plan = BenchmarkPlan(**values)
-    except ValidationError as exc:
-        raise AdvisorError(validation_message("benchmark plan", exc)) from None
+    plan = validated(BenchmarkPlan, values, "benchmark plan")
     command = "advisor " + shlex.join(sys.argv[1:] if args.argv is None else args.argv)
     report = benchmark(plan, args.out, command, args.seed_study, args.storage)
     if args.json:

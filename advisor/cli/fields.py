@@ -7,9 +7,9 @@ import argparse
 import sys
 import typing
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from advisor.errors import AdvisorError, validation_message
+from advisor.errors import validated
 
 
 class Parser(argparse.ArgumentParser):
@@ -44,7 +44,4 @@ def add_fields(p: argparse.ArgumentParser, model: type[BaseModel],
 def build(model: type[BaseModel], args: argparse.Namespace, what: str):
     """The model from the flags that were given; one line if invalid."""
     given = {f: getattr(args, f) for f in model.model_fields if getattr(args, f, None) is not None}
-    try:
-        return model(**given)
-    except ValidationError as exc:
-        raise AdvisorError(validation_message(what, exc)) from None
+    return validated(model, given, what)

@@ -79,7 +79,7 @@ def print_runners_up(alternatives) -> None:
     (the full ones are in --json and the TUI), no vertical rules."""
     from rich import box
 
-    from advisor.decision.explain import human_duration, short_label, short_reason
+    from advisor.decision.explain import SHORT_LEGEND, human_duration, short_label, short_reason
 
     # Fixed widths, no padding: 23 + 6 + 10 + 6 + 10 + 20 and the box's five one-space rules
     # make 80 columns; the cells (short_label, short_reason) are written to fit two lines.
@@ -96,10 +96,8 @@ def print_runners_up(alternatives) -> None:
     console.print(t)
     marked = "*: BatchNorm at the device's batch, extrapolated from the trials'; " \
         if any(a.extrapolated for a in alternatives) else ""
-    console.print(marked + "last N: the N blocks nearest the head are updated; no-dw: no "
-                  "depthwise convs; µb: micro-batch; ckpt: checkpointed; pts: vs the choice; "
-                  "±: tie margin (90% interval, 0.5 pts at most); time~: estimate; full "
-                  "reasons: --json", style="dim", highlight=False)
+    console.print(f"{marked}{SHORT_LEGEND}; time~: estimate; full reasons: --json",
+                  style="dim", highlight=False)
 
 
 def _slack(constraint: str, value: float) -> str:

@@ -1,5 +1,9 @@
 """The English a person reads: verdicts, reasons, suggestions and provenance notes, written from
-typed data (verdicts.py) when an edge shows them. Nothing in advisor decides on this text."""
+typed data (verdicts.py) when an edge shows them. Nothing in advisor decides on this text.
+
+The one place of words: the CLI and the TUI compose these and format nothing of their own
+(``compact`` forms fit the TUI's one-line columns). A configuration's long label is
+``Config.label``, whose lever words the reasons here share; its short one is ``short_label``."""
 
 from __future__ import annotations
 
@@ -16,8 +20,11 @@ from advisor.decision.verdicts import (
 )
 
 
-def human_bytes(n: float) -> str:
-    """'1.5 GiB', '96.0 KiB', '512 B' (pydantic's ByteSize, binary units)."""
+def human_bytes(n: float, compact: bool = False) -> str:
+    """'1.5 GiB', '638.6 MiB', '96.0 KiB', '512 B' (pydantic's ByteSize, binary units);
+    ``compact``: whole MiB ('639 MiB'), for a column of 7 characters."""
+    if compact and 2**20 <= n < 2**30:
+        return f"{n / 2**20:.0f} MiB"
     return ByteSize(int(n)).human_readable(separator=" ")
 
 
@@ -38,19 +45,37 @@ def human_duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h" if seconds < 360_000 else f"{seconds / 3600:.0f} h"
 
 
-SHORT_TARGETS = {"no-depthwise": "no-dw"}  # the one policy name too long for a table cell
+# Target policies abbreviated in table cells (the tables' footnotes spell them out).
+SHORT_TARGETS = {"pointwise": "pw", "no-depthwise": "no-dw"}
+# A constraint in a table cell ("RAM", "flash+time").
+CONSTRAINT_NAMES = {"memory": "RAM", "flash": "flash", "update_time": "time",
+                    "accuracy": "accuracy"}
+# What short_label and short_reason abbreviate, for a table's footnote.
+SHORT_LEGEND = ("last N: the N blocks nearest the head are updated; pw: 1x1 convs only; no-dw: "
+                "no depthwise convs; µb: micro-batch; ckpt: checkpointing; pts: vs the choice; "
+                f"±: tie margin (90% interval, {100 * EQUIVALENT:.1f} pts at most)")
 
 
-def short_label(config: Config) -> str:
-    """The label in a table cell of two lines of at most 23 characters: what is trained on the
-    first, how far back and how on the second (the memory levers abbreviated; the table's
-    footnote spells them out), so that no row wraps over more than two lines at 80 columns."""
-    head = config.method if config.rank is None else \
-        f"{config.method} r{config.rank} ({SHORT_TARGETS.get(config.targets, config.targets)})"
+def short_label(config: Config, compact: bool = False) -> str:
+    """The label in a table cell (the long one is ``Config.label``): two lines of at most 23
+    characters, what is trained on the first, how far back and how on the second (the memory
+    levers abbreviated), so that no row wraps over more than two lines at 80 columns.
+    ``compact``: the first line alone, without parentheses, for a one-line column whose row
+    says the levers elsewhere (the TUI's reason line)."""
+    if config.rank is None:
+        head = config.method
+    else:
+        targets = SHORT_TARGETS.get(config.targets, config.targets)
+        head = f"{config.method} r{config.rank} " + (targets if compact else f"({targets})")
     levers = ([f"last {config.depth}"] if config.depth is not None else []) + \
         ([f"µb {config.micro_batch}"] if config.micro_batch is not None else []) + \
         (["ckpt"] if config.checkpointing else [])
-    return "\n".join([head] + ([", ".join(levers)] if levers else []))
+    return "\n".join([head] + ([", ".join(levers)] if levers and not compact else []))
+
+
+def constraint_names(violations: list[Violation]) -> str:
+    """The constraints broken, in a table cell: 'RAM', 'flash+time'."""
+    return "+".join(CONSTRAINT_NAMES[v.constraint] for v in violations)
 
 
 def violation(v: Violation) -> str:
@@ -66,13 +91,7 @@ def violation(v: Violation) -> str:
 
 def levers(config: Config, batch_size: int, ram: int, full_depth_ram: int | None) -> str | None:
     """'last 4 blocks, micro-batch 8 x 4: 118.0 MiB (all blocks, whole batch: 663.0 MiB)'."""
-    used = []
-    if config.depth is not None:
-        used.append(f"last {config.depth} block{'s' if config.depth != 1 else ''}")
-    if config.micro_batch is not None:
-        used.append(f"micro-batch {config.micro_batch} x {batch_size // config.micro_batch}")
-    if config.checkpointing:
-        used.append("checkpointing")
+    used = config.lever_words(batch_size)
     if not used:
         return None
     text = f"{', '.join(used)}: {human_bytes(ram)}"
@@ -138,20 +157,20 @@ def ties(group: list, prefer: str) -> str | None:
             f"{accuracy(best)} ({TIE_TEST}); {saving} (--prefer memory|time|flash)")
 
 
-def accuracy(option) -> str:
-    """'91.2% ± 1.3%', or the value with why it has no interval."""
+def accuracy(option, compact: bool = False) -> str:
+    """'91.2% ± 1.3%', or the value with why it has no interval; ``compact``: '91.2%±1'."""
     if option.accuracy_error is None:
-        return (f"{option.predicted_accuracy:.1%} (no interval: the study repeated too few "
-                "trials to measure the seed noise)")
+        return f"{option.predicted_accuracy:.1%}" + ("" if compact else (
+            " (no interval: the study repeated too few trials to measure the seed noise)"))
+    if compact:
+        return f"{option.predicted_accuracy:.1%}±{option.accuracy_error * 100:.0f}"
     return f"{option.predicted_accuracy:.1%} ± {option.accuracy_error:.1%}"
 
 
 def short_violation(v: Violation) -> str:
     """A violation in a table cell: 'RAM 2.1 GiB > 1.5 GiB'."""
-    if v.constraint == "memory":
-        return f"RAM {human_bytes(v.need)} > {human_bytes(v.limit)}"
-    if v.constraint == "flash":
-        return f"flash {human_bytes(v.need)} > {human_bytes(v.limit)}"
+    if v.constraint in ("memory", "flash"):
+        return f"{CONSTRAINT_NAMES[v.constraint]} {human_bytes(v.need)} > {human_bytes(v.limit)}"
     if v.constraint == "update_time":
         return f"~{v.need:.0f} s > {v.limit:.0f} s"
     return f"{v.need:.1%} < {v.limit:.1%}"

@@ -13,18 +13,16 @@ The others follow by accuracy, then RAM; the infeasible last.
 
 Why the half-point cap: the interval of an untried prediction is an interval for one new
 trial, seed noise included, and with a few dozen trials it is several points wide; the
-cheapest option anywhere in it gave away accuracy the evidence did show (the regret benchmark,
-docs/regret.md, on mobilenet_v3_small_050 and resnet18 `shift`: mean regret at 20% of the
-grid 1.87 points without the cap, 0.63 with it). Half a point is also where the benchmark
-itself calls two accuracies equal ("the cheapest configuration within 0.5 points").
+cheapest option anywhere in it gave away accuracy the evidence did show. Half a point is also
+where the regret benchmark itself calls two accuracies equal ("the cheapest configuration
+within 0.5 points").
 
 Why a prediction is never tied with a measurement: a cheap untried configuration predicted a
 few tenths below the measured best was chosen over it, and the prediction, a smooth guess
-across methods and depths, was often wrong by points. In replays of the search on the `unseen`
-truth (benchmarks/regret.py, mobilenet_v3_small_050, 20 search seeds, three devices; scratch
-runs, not shipped) the mean regret at 20% of the grid fell from 1.88 to 1.14 points with this
-rule alone (repeats as they were then, from the 9th trial, one in three); docs/regret.md has
-the figures of the search as shipped.
+across methods and depths, was often wrong by points.
+
+What each rule did to the regret: docs/regret.md, "The figures behind the search's and the
+ranking's rules".
 """
 
 from __future__ import annotations

@@ -24,14 +24,13 @@ from pydantic import (
     ConfigDict,
     Field,
     PositiveFloat,
-    ValidationError,
     model_validator,
 )
 
 from advisor import defaults
 from advisor.defaults import BatchSize, Bytes, Resolution
 from advisor.devices.runtime import DEFAULT_RUNTIME, RUNTIMES, Runtime, RuntimeMemory
-from advisor.errors import AdvisorError, validation_message
+from advisor.errors import AdvisorError, validated
 from advisor.userfiles import read_text
 
 GIGA = 1e9
@@ -152,10 +151,7 @@ def load_profile_file(path: str | Path) -> DeviceProfile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise AdvisorError(f"{path}: not valid TOML: {exc}") from None
-    try:
-        return DeviceProfile.model_validate(data)
-    except ValidationError as exc:
-        raise AdvisorError(validation_message(str(path), exc)) from None
+    return validated(DeviceProfile, data, str(path))
 
 
 def load_device(name_or_path: str | DeviceProfile) -> DeviceProfile:

@@ -3,19 +3,13 @@
 highest; TPE once every candidate has been tried (a long search, which then explores the
 learning rate too).
 
-Why: on the regret benchmark's ground truths (benchmarks/regret.py, mobilenet_v3_small_050,
-ranks 2/8/32, 103 configurations x 3 seeds, 20 search seeds, three devices), a search of 20%
-of the grid (21 trials) that drew every trial from the seeded permutation chose
-configurations 0.80 (`shift`) and 0.78 (`unseen`) points below the best that fits; with the
-first 14 trials from it and the later ones chosen by the surrogate, 0.44 and 0.44 (random
-search of as many distinct configurations: 0.98 and 0.67). Fewer random trials first left
-the surrogate too little to go on: after 10, 0.42 and 1.09 (on `unseen` some searches spent
-the rest of their budget near a corner they had seen first); after 6, with an exploration
-bonus of half the prediction's 90% half-width, 0.29 and 0.84. The choice of 14 was made on
-these two truths (scratch replays, not shipped); on a grid it did not see (ranks 1/4/16,
-`shift`) the search measured 0.93 at 20% (random search 0.92, the opening alone 0.53) and
-0.22 at 40% (random 0.60): the draws help on average (0.60 over the three truths at 20%,
-against 0.70 for the opening alone), not on every grid. docs/regret.md.
+Why: a search that draws every trial from the seeded permutation ignores what its trials
+have shown, and on the regret benchmark it chose worse configurations than one whose later
+trials the surrogate chooses. Fewer random trials first leave the surrogate too little to go
+on (searches spent the rest of their budget near a corner they had seen first). ``RANDOM`` was
+tuned on two truths of that benchmark; on a grid it did not see, the draws help on average,
+not on every grid. The figures: docs/regret.md, "The figures behind the search's and the
+ranking's rules".
 
 A draw must not repeat what another worker of the same study is running: a candidate that
 a running trial has claimed is skipped, and so is one candidate per earlier running trial

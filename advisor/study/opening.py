@@ -1,15 +1,14 @@
 """The search's opening: the candidate grid in a seeded random order, one distinct
 configuration per trial (at the method's default learning rate), for the first trials
-(draws.RANDOM) before the surrogate chooses.
+(next_candidate.RANDOM) before the surrogate chooses.
 
-Why not TPE from the ninth trial on, as before: on the regret benchmark's ground truth
-(benchmarks/regret.py, mobilenet_v3_small_050 `unseen`, 103 configurations x 3 seeds), a
-search of 21 trials (20% of the grid) tried only 7 to 13 distinct configurations: TPE draws
-the method first, so the one-configuration methods (head-only) came up again and again, and
-it redrew good configurations at other learning rates, which a truth at one learning rate per
-configuration counts as more seeds. Two searches in five never tried an update of all blocks
-with a strong method. With a few dozen trials over a grid whose accuracies differ by less
-than the seed noise, covering the grid first beats modelling it. The draws stay a function
+Why not TPE from the ninth trial on, as before: a short search tried few distinct
+configurations (docs/regret.md, "The figures behind the search's and the ranking's rules"):
+TPE draws the method first, so the one-configuration methods (head-only) came up again and
+again, and it redrew good configurations at other learning rates, which a truth at one
+learning rate per configuration counts as more seeds; some searches never tried an update of
+all blocks with a strong method. With a few dozen trials over a grid whose accuracies differ
+by less than the seed noise, covering the grid first beats modelling it. The draws stay a function
 of (seed, trial number), as sampler.py requires: trial k opens with entry k of one seeded
 permutation, so parallel or resumed workers never draw the same configuration (a trial
 number taken by a repeat of a front-runner, repeats.py, skips its entry, which is as random

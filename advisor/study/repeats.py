@@ -1,39 +1,30 @@
 """Which trials the search runs again under new seeds, so that what decides has a mean.
 
-One trial is one draw of the seed's luck: the same configuration under four seeds spread over
-4-6 points on the built-in data (issue 12). The configurations that decide a recommendation
-are the front-runners, so from trial ``START`` on, every ``EVERY``-th trial of a search
-re-runs the most accurate configuration (same parameters, learning rate included)
-that has fewer than ``SEEDS`` trials, with the next seed. The surrogate averages such
+One trial is one draw of the seed's luck: the same configuration under other seeds spreads
+over points (issue 12). The configurations that decide a recommendation are the
+front-runners, so from trial ``START`` on, every ``EVERY``-th trial of a search re-runs the
+most accurate configuration (same parameters, learning rate included) that has fewer than
+``SEEDS`` trials, with the next seed. The surrogate averages such
 repeats (surrogate.py), and their spread is part of the intervals it prints. A repeat is
 queued through Optuna's own ``enqueue_trial``, with its seed as a user attribute that the
 objective reads.
 
 Why from the thirteenth trial and one in four (it was the ninth and one in three): a repeat is
 a trial not spent on a configuration nobody has tried, and in a short search coverage decides
-more than a second seed does. In replays on the regret benchmark's `unseen` truth
-(benchmarks/regret.py, mobilenet_v3_small_050, 20 search seeds, three devices; scratch runs,
-not shipped) the mean regret at 20% of the grid was 1.14 points with repeats from the ninth
-trial, one in three, and 0.89 from the thirteenth, one in four (0.89 also with none at all);
-at 40% of the grid 0.62 and 0.51 (none: 0.55). Repeats are kept although they did not lower
-the regret there: they are what gives a measured accuracy its interval.
+more than a second seed does. Repeats are kept although they did not lower the regret on
+the regret benchmark: they are what gives a measured accuracy its interval.
 
 From trial ``START`` on, the last ``CONFIRM`` trials of a search process re-run front-runners
 too (in a process of fewer than eight trials, a quarter of them): the decision is taken right
 after them, and the configuration that leads on one run is the one most likely to lead by luck
-(the winner's curse; on resnet18 `shift` a single run of bias, last block, at 85.7% beat
-configurations truly 1 point better). Replays at 20% of the grid, 20 search seeds, three
-devices, the seven truths of docs/regret.md (scratch runs, not shipped): with the last two
-trials confirming, mean regret 0.66 points against 0.79 without (resnet18 `shift` 0.75 against
-1.23, `unseen` 1.03 against 0.90; mobilenet_v3_small_050 `shift` 0.43 / 0.44, `unseen` 0.26 /
-0.44, and on ranks 1/4/16 0.74 / 0.93 and 0.32 / 0.50; mobilenet_v3_small `shift` 1.09 /
-1.11): lower on six truths of seven. Three confirming trials instead of the periodic schedule
-gave 0.69, two alone 0.72. Why not before ``START``: at 10% of the grid (9-10 trials, all of
-the random opening) confirming the last two raised the mean regret over five truths from 1.35
-to 1.49 points (mobilenet_v3_small_050 `unseen` 1.68 to 2.16), for the reason the periodic
-repeats start late. Every process confirms its own last trials, so a search spread over
-workers confirms more front-runners (each a different one: a running repeat is not queued
-twice).
+(the winner's curse: on resnet18 `shift` a single lucky run of a weak configuration beat
+configurations truly better). Not before ``START``, for the reason the periodic repeats start
+late: in a search that is all random opening, confirming raised the regret. Every process
+confirms its own last trials, so a search spread over workers confirms more front-runners
+(each a different one: a running repeat is not queued twice).
+
+What each schedule did to the regret: docs/regret.md, "The figures behind the search's and the
+ranking's rules".
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from textual.widgets import (
 from advisor import defaults
 from advisor.accuracy.estimate import NotEnoughTrials
 from advisor.config import Config
+from advisor.decision import explain
 from advisor.decision.answer import Option, Recommendation
 from advisor.decision.evidence import Evidence
 from advisor.decision.feasibility import memory_limit
@@ -40,14 +41,6 @@ from advisor.tui.export_screen import ExportScreen
 from advisor.tui.form import Asked, Question, QuestionForm
 from advisor.tui.help_screen import HelpScreen
 from advisor.tui.imports import import_torch_stack
-from advisor.tui.labels import (
-    accuracy_text,
-    binding,
-    compact_bytes,
-    ram_text,
-    seconds_text,
-    short_label,
-)
 from advisor.tui.search_pane import SearchPane
 from advisor.tui.tradeoff import TradeOffPlot
 from advisor.zoo import resolve_model
@@ -192,10 +185,12 @@ class AdvisorApp(App[None]):
         table.clear()
         for option in result.ranked:
             mark = "★ " if option is result.recommendation else ""
-            table.add_row(mark + short_label(option), accuracy_text(option), ram_text(option),
-                          seconds_text(option.update_seconds),
-                          "✓" if option.feasible else f"✗ {binding(option)}",
-                          key=option.config.key())
+            broken = explain.constraint_names(option.violations)
+            table.add_row(mark + explain.short_label(option, compact=True),
+                          explain.accuracy(option, compact=True),
+                          explain.human_bytes(option.required_ram_bytes, compact=True),
+                          f"~{explain.human_duration(option.update_seconds)}",
+                          f"✗ {broken}" if broken else "✓", key=option.config.key())
         table.move_cursor(row=min(cursor, len(result.ranked) - 1))
         self._show_reason()
         device = asked.question.device
@@ -204,9 +199,11 @@ class AdvisorApp(App[None]):
         if chosen is None:
             headline = (f"[red]Nothing fits {device.name}.[/] {result.suggestion or ''}")
         else:
-            headline = (f"[b]★ {chosen.label}[/]: accuracy {accuracy_text(chosen)} · "
-                        f"RAM {ram_text(chosen)} of {compact_bytes(limit)} · "
-                        f"{seconds_text(chosen.update_seconds)}/update (est.)")
+            headline = (f"[b]★ {chosen.label}[/]: accuracy "
+                        f"{explain.accuracy(chosen, compact=True)} · "
+                        f"RAM {explain.human_bytes(chosen.required_ram_bytes, compact=True)} of "
+                        f"{explain.human_bytes(limit, compact=True)} · "
+                        f"~{explain.human_duration(chosen.update_seconds)}/update (est.)")
         self._status(headline)
         self.query_one("#tradeoff", TradeOffPlot).show(result, limit, self._flops_limit(
             asked.question, result))

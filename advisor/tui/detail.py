@@ -11,8 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from advisor.decision.answer import Option
-from advisor.decision.explain import accuracy, human_bytes, human_count
-from advisor.tui.labels import seconds_text
+from advisor.decision.explain import accuracy, human_bytes, human_count, human_duration
 
 BAR = 24
 
@@ -50,7 +49,7 @@ def summary(option: Option) -> Text:
     lines = [
         Text(option.label, style="bold"),
         Text(f"accuracy {accuracy(option)}{measured}"),
-        Text(f"update: {option.steps} steps, {seconds_text(option.update_seconds)} (ESTIMATE: "
+        Text(f"update: {option.steps} steps, ~{human_duration(option.update_seconds)} (ESTIMATE: "
              "FLOPs / the device's sustained rate); lr {:.2g}, batch {}, {} px".format(
                  option.lr, option.batch_size, option.resolution)),
         Text(f"trainable parameters {option.params_trainable:,}; written to flash "

@@ -3,7 +3,6 @@ loads files with, so the app can never hold a device the API would refuse."""
 
 from __future__ import annotations
 
-from pydantic import ValidationError
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
@@ -11,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from advisor.devices.profile import DeviceProfile
-from advisor.errors import validation_message
+from advisor.errors import AdvisorError, validated
 
 FIELDS = [  # (input id, label, how to read it from a profile)
     ("name", "Name", lambda d: d.name),
@@ -27,7 +26,7 @@ COMPUTE = {"training_gflops", "fp32_peak_gflops"}
 
 
 def edited_profile(base: DeviceProfile, values: dict[str, str]) -> DeviceProfile:
-    """``base`` with the typed values; raises pydantic's ValidationError."""
+    """``base`` with the typed values; an AdvisorError of one line if one is invalid."""
     data = base.model_dump()
     data["id"] = "custom"
     data["sources"] = ["entered in advisor tui", *base.sources]
@@ -39,7 +38,7 @@ def edited_profile(base: DeviceProfile, values: dict[str, str]) -> DeviceProfile
         target[key] = value.strip()
         if key == "training_gflops":
             data["compute"]["training_gflops_basis"] = "entered by the user"
-    return DeviceProfile.model_validate(data)
+    return validated(DeviceProfile, data, "device")
 
 
 class DeviceEditor(ModalScreen[DeviceProfile | None]):
@@ -69,9 +68,9 @@ class DeviceEditor(ModalScreen[DeviceProfile | None]):
         error = self.query_one("#device-error", Static)
         try:
             self.profile = edited_profile(self.base, values)
-        except ValidationError as exc:
+        except AdvisorError as exc:
             self.profile = None
-            error.update(validation_message("device", exc))
+            error.update(str(exc))
             error.add_class("shown")
         else:
             error.update("")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import ValidationError
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Select, Static
@@ -13,7 +12,7 @@ from textual.widgets import Input, Label, Select, Static
 from advisor import defaults
 from advisor.decision.question import Question
 from advisor.devices.profile import Constraints, DeviceProfile
-from advisor.errors import AdvisorError, validation_message
+from advisor.errors import validated
 from advisor.zoo import MODELS
 
 CONSTRAINT_FIELDS = [("max_memory", "max memory", "e.g. 1.5GiB"),
@@ -66,10 +65,7 @@ class QuestionForm(VerticalScroll):
         """The form, checked; AdvisorError with one line naming the bad field."""
         values = {key: self.query_one(f"#{key}", Input).value.strip() or None
                   for key, _, _ in CONSTRAINT_FIELDS}
-        try:
-            constraints = Constraints(**values)
-        except ValidationError as exc:
-            raise AdvisorError(validation_message("constraints", exc)) from None
+        constraints = validated(Constraints, values, "constraints")
         scale = {}
         for key in ("batch_size", "resolution"):
             text = self.query_one(f"#{key}", Input).value.strip()
