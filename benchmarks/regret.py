@@ -54,7 +54,8 @@ import optuna
 from advisor import space
 from advisor.accuracy.surrogate import AccuracySurrogate
 from advisor.config import Config, TrialConfig
-from advisor.cost.cache import costs, valid_configs
+from advisor.cost.cache import costs
+from advisor.cost.screening import valid_configs
 from advisor.decision.evidence import Evidence
 from advisor.decision.feasibility import evaluate
 from advisor.decision.ranking import rank_options
