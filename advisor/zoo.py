@@ -138,9 +138,7 @@ def replace_head(model: nn.Module, spec: ModelSpec, num_classes: int) -> nn.Line
 
     old = get_head(model, spec)
     new = nn.Linear(old.in_features, num_classes, bias=old.bias is not None)
-    parent_name, _, child = spec.head.rpartition(".")
-    parent = model.get_submodule(parent_name) if parent_name else model
-    setattr(parent, child, new)
+    model.set_submodule(spec.head, new)
     return new
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from advisor import space
 from advisor.config import Config, TrialConfig
-from advisor.cost.cache import valid_configs
+from advisor.cost.screening import valid_configs
 from advisor.paths import cache_dir
 from advisor.quiet import quiet_third_party
 from advisor.study.workers import threads_per_worker

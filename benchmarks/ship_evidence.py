@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from advisor.cost import cache as costcache
+from advisor.cost.cache import UsedCosts
 from advisor.decision import shipped
 from advisor.paths import cache_dir
 from advisor.quiet import quiet_third_party
@@ -112,16 +112,17 @@ def _summary(model: str, task: str, document: dict) -> None:
 
 def build_costs() -> None:
     """Every cost a recommendation for each shipped device, model and task needs, taken from
-    this process's cost cache into the shipped file."""
+    the cost cache into the shipped file (only those: UsedCosts records them)."""
     from advisor.decision.recommend import decide
     from advisor.devices.profile import list_devices
 
     pairs = shipped.shipped_pairs()
-    for model, task in pairs:
-        evidence = shipped.shipped_evidence(model, task)
-        for device in list_devices():
-            decide(evidence, device)
-    costcache.export({model for model, _ in pairs})
+    with UsedCosts() as used:
+        for model, task in pairs:
+            evidence = shipped.shipped_evidence(model, task)
+            for device in list_devices():
+                decide(evidence, device)
+    used.export({model for model, _ in pairs})
 
 
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "evidence.md"

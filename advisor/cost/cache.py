@@ -9,8 +9,10 @@ resolution needs no profiling at all.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar, Token
 from pathlib import Path
+from typing import TypeVar
 
 from advisor import progress
 from advisor.config import Config, canonical_key
@@ -19,6 +21,7 @@ from advisor.cost.scaling import BatchScaledCost
 from advisor.paths import cache_dir
 from advisor.userfiles import write_text
 
+T = TypeVar("T")
 VERSION = 5  # bump when the profiler's results or the keys change
 
 
@@ -52,7 +55,8 @@ def _read(path: Path) -> dict:
         return {}
 
 
-TABLES = ("refusals", "parameters", "forward_peaks")  # per model, then per their own key
+# remembered's (cost/screening.py, cost/model_facts.py): per model, then per their own key
+TABLES = ("refusals", "parameters", "forward_peaks")
 
 
 def _load() -> dict:
@@ -72,84 +76,56 @@ def _save(data: dict) -> None:
     write_text(_path(), json.dumps(data))
 
 
-_used: set[str] = set()  # the cost keys this process has read (export keeps only those)
+_recording: ContextVar[tuple[UsedCosts, ...]] = ContextVar("advisor_used_costs", default=())
 
 
-def export(models: set[str], to: Path = SHIPPED) -> None:
-    """Keep the costs this process used for ``models`` as the shipped costs
-    (benchmarks/ship_evidence.py, after a recommendation for every shipped device, model and
-    task): only those, so that what else the machine's cache holds (a benchmark's costs at
-    other resolutions) does not ship. A suggestion names other models, so every model's
-    parameter count is kept."""
-    data = _load()
-    kept = {key: value for key, value in data.items()
-            if key in _used and json.loads(key)["model"] in models}
-    for table in TABLES:
-        kept[table] = {m: known for m, known in data[table].items()
-                       if m in models or table == "parameters"}
-    write_text(to, json.dumps(kept, separators=(",", ":")))
+class UsedCosts:
+    """Records the cost keys ``costs`` reads while it is open (``with UsedCosts() as used:``),
+    so that an export ships what those recommendations needed and nothing else: the caller
+    says which work counts, not whatever this process happened to read before."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+        self._token: Token | None = None
+
+    def __enter__(self) -> UsedCosts:
+        self._token = _recording.set((*_recording.get(), self))
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._token is not None:
+            _recording.reset(self._token)
+            self._token = None
+
+    def export(self, models: set[str], to: Path = SHIPPED) -> None:
+        """Keep the recorded costs of ``models`` as the shipped costs
+        (benchmarks/ship_evidence.py, after a recommendation for every shipped device, model
+        and task), so that what else the machine's cache holds (a benchmark's costs at other
+        resolutions) does not ship. A suggestion names other models, so every model's
+        parameter count is kept."""
+        data = _load()
+        kept = {key: value for key, value in data.items()
+                if key in self.keys and json.loads(key)["model"] in models}
+        for table in TABLES:
+            kept[table] = {m: known for m, known in data[table].items()
+                           if m in models or table == "parameters"}
+        write_text(to, json.dumps(kept, separators=(",", ":")))
 
 
-def screen(model: str, configs: list[Config]) -> dict[Config, str | None]:
-    """Per configuration, None if the method accepts it on this model, else the reason it
-    refuses (e.g. LoRA rank 8 on depthwise convs); decided on the meta device, cached."""
-    data = _load()
-    refusals = data.setdefault("refusals", {}).setdefault(model, {})
-    missing = [c for c in configs if c.cost_config().key() not in refusals]
-    if missing:
-        from advisor.errors import IncompatibleConfigError
-        from advisor.methods import get_method
-        from advisor.zoo import resolve_model, skeleton
-
-        spec = resolve_model(model)
-        nets: dict = {}  # one skeleton per depth: freezing a prefix changes it
-        for c in missing:
-            if c.depth not in nets:
-                nets[c.depth] = skeleton(spec)
-            try:
-                get_method(c.method).check(nets[c.depth], spec.head, c, spec.blocks)
-            except IncompatibleConfigError as exc:
-                refusals[c.cost_config().key()] = str(exc)
-            else:
-                refusals[c.cost_config().key()] = None
-        _save(data)
-    return {c: refusals[c.cost_config().key()] for c in configs}
-
-
-def _remembered(table: str, model: str, key: str, compute: Callable[[], int]) -> int:
-    """A per-model figure measured once on the meta device and kept with the costs, so that a
-    suggestion on a shipped device needs no model built (that alone imports torch)."""
+def remembered(table: str, model: str, keys: Iterable[str],
+               compute: Callable[[str], T]) -> dict[str, T]:
+    """Per key, a per-model fact (a refusal, a parameter count) decided once on the meta
+    device and kept with the costs, so that a recommendation on a shipped device builds no
+    model (that alone imports torch). ``compute`` is called only for the keys not kept yet."""
     data = _load()
     known = data[table].setdefault(model, {})
-    if key not in known:
-        known[key] = int(compute())
+    keys = list(keys)
+    missing = [key for key in dict.fromkeys(keys) if key not in known]
+    for key in missing:
+        known[key] = compute(key)
+    if missing:
         _save(data)
-    return known[key]
-
-
-def parameter_count(model: str, num_classes: int) -> int:
-    """All parameters of the model with a ``num_classes`` head."""
-    def count() -> int:
-        from advisor.zoo import resolve_model, skeleton
-
-        return sum(p.numel() for p in skeleton(resolve_model(model), num_classes).parameters())
-
-    return _remembered("parameters", model, str(num_classes), count)
-
-
-def forward_peak(model: str, resolution: int, num_classes: int) -> int:
-    """cost.step.inference_peak, kept: the least any update at this resolution needs."""
-    def peak() -> int:
-        from advisor.cost.step import inference_peak
-
-        return inference_peak(model, resolution, num_classes)
-
-    return _remembered("forward_peaks", model, f"{resolution}:{num_classes}", peak)
-
-
-def valid_configs(model: str, configs: list[Config]) -> list[Config]:
-    """The configurations a method accepts on this model."""
-    return [c for c, refusal in screen(model, configs).items() if refusal is None]
+    return {key: known[key] for key in keys}
 
 
 def costs(model: str, configs: list[Config], batch_size: int, resolution: int,
@@ -163,7 +139,8 @@ def costs(model: str, configs: list[Config], batch_size: int, resolution: int,
     for c in configs:
         passes = (1, 2) if _micro(c, batch_size) else (1,)
         needs[c] = tuple(_key(model, c, resolution, num_classes, n) for n in passes)
-    _used.update(key for keys in needs.values() for key in keys)
+    for recorder in _recording.get():
+        recorder.keys.update(key for keys in needs.values() for key in keys)
     todo = {key: (c, n) for c in configs for n, key in enumerate(needs[c], 1)
             if key not in data}
     if todo:

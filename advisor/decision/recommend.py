@@ -2,7 +2,7 @@
 
 Accuracy comes from the evidence (evidence.py: the shipped benchmark's when the user brings no
 data, else a study's; measured means, or the surrogate, each with a measured interval); cost
-comes from the exact profiler at the device's batch size and resolution (costcache.py); the
+comes from the exact profiler at the device's batch size and resolution (cost/cache.py); the
 device only decides feasibility and the estimated update time (feasibility.py). So a new
 device never needs new trials.
 """
@@ -12,7 +12,8 @@ from __future__ import annotations
 from advisor import defaults, progress
 from advisor.accuracy.estimate import NotEnoughTrials
 from advisor.config import Config, check_task
-from advisor.cost.cache import costs, valid_configs
+from advisor.cost.cache import costs
+from advisor.cost.screening import valid_configs
 from advisor.decision.answer import Basis, Option, Recommendation
 from advisor.decision.evidence import Evidence, study_evidence
 from advisor.decision.feasibility import evaluate

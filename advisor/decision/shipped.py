@@ -81,7 +81,7 @@ def build_document(model: str, task: str, epochs: int, results: list[dict], samp
     """The shipped file of (model, task): the trials, and the surrogate's estimates for every
     candidate the recommender ranks (the grid's valid configurations)."""
     from advisor.accuracy.surrogate import AccuracySurrogate, held_out_coverage
-    from advisor.cost.cache import valid_configs
+    from advisor.cost.screening import valid_configs
     from advisor.space import grid
 
     surrogate = AccuracySurrogate().fit(results)

@@ -4,7 +4,8 @@ then a smaller resolution), or name the bound that no setting can move."""
 from __future__ import annotations
 
 from advisor.accuracy.estimate import Estimate
-from advisor.cost.cache import costs, forward_peak, parameter_count
+from advisor.cost.cache import costs
+from advisor.cost.model_facts import forward_peak, parameter_count
 from advisor.decision.answer import Option
 from advisor.decision.feasibility import BYTES_PER_PARAM, evaluate, memory_limit
 from advisor.decision.question import Question

@@ -44,15 +44,10 @@ def freeze(model: nn.Module, blocks: Blocks) -> None:
             root = model.get_submodule(name)
             for child_name, child in list(root.named_modules()):
                 if isinstance(child, nn.BatchNorm2d):
-                    _replace(model, f"{name}.{child_name}" if child_name else name,
-                             InferenceBatchNorm2d(child))
+                    model.set_submodule(f"{name}.{child_name}" if child_name else name,
+                                        InferenceBatchNorm2d(child))
             for p in model.get_submodule(name).parameters():
                 p.requires_grad_(False)
-
-
-def _replace(model: nn.Module, name: str, module: nn.Module) -> None:
-    parent, _, child = name.rpartition(".")
-    setattr(model.get_submodule(parent) if parent else model, child, module)
 
 
 def checkpoint(model: nn.Module, blocks: Blocks) -> None:

@@ -90,7 +90,8 @@ def _run_one(config: TrialConfig) -> RunRecord:
 def _device_scale_costs(plan: BenchmarkPlan, out: Path) -> tuple[dict, dict]:
     """Exact costs (shared cache with ``recommend``) and the paper's FLOP count, per model and
     configuration; full fine-tuning is always costed, as the reference every ratio needs."""
-    from advisor.cost.cache import costs, valid_configs
+    from advisor.cost.cache import costs
+    from advisor.cost.screening import valid_configs
     from advisor.training.tasks import load_task
 
     num_classes = {load_task(t, plan.dataset).target.num_classes for t in plan.tasks}

@@ -83,7 +83,7 @@ class Draws:
             return None  # queued (a repeat, repeats.py): its parameters are set already
         if self._opening is None:
             if self._candidates is None:
-                from advisor.cost.cache import valid_configs
+                from advisor.cost.screening import valid_configs
 
                 self._candidates = valid_configs(self.model, space.grid(self.model))
             self._opening = opening(self.model, self.seed, self._candidates)

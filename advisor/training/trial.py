@@ -22,7 +22,9 @@ from advisor.cost.step import (
     training_step,
 )
 from advisor.cost.storage import safetensors_bytes, update_state
-from advisor.methods import get_method
+from advisor.errors import IncompatibleConfigError
+from advisor.methods import Prepared, get_method
+from advisor.methods.acceptance import refusal
 from advisor.training.loop import accuracy, recalibrate_batchnorm, train_epochs
 from advisor.training.pretrain import source_model
 from advisor.training.tasks import load_task
@@ -55,7 +57,9 @@ class TrialResult(BaseModel):
 def check_config(model: str, config: Config) -> None:
     """Refuse what the method cannot do on this model before loading data or pretraining."""
     spec = resolve_model(model)
-    get_method(config.method).check(skeleton(spec), spec.head, config, spec.blocks)
+    reason = refusal(skeleton(spec), spec, config)
+    if reason is not None:
+        raise IncompatibleConfigError(reason)
 
 
 class DivergedError(RuntimeError):
@@ -69,6 +73,17 @@ def check_finite(model: torch.nn.Module, steps: int) -> None:
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             raise DivergedError(f"training diverged: {name} is not finite after {steps} "
                                 "steps (NaN or inf loss; learning rate too high?)")
+
+
+def _measured_cost(prepared: Prepared, measured: dict, resolution: int) -> MeasuredCost | None:
+    """What the profiled steps 1-2 recorded, with the size of the update they trained (None
+    if the trial was not profiled or ran fewer than two steps)."""
+    if "cost" not in measured:
+        return None
+    flops, memory = measured["cost"]
+    state = update_state(prepared.model, prepared.trains_norm_statistics)
+    return MeasuredCost(batch_size=measured["batch_size"], resolution=resolution, flops=flops,
+                        memory=memory, storage_bytes=safetensors_bytes(state))
 
 
 def run_trial(config: TrialConfig, profile: bool = True) -> TrialResult:
@@ -116,14 +131,8 @@ def run_trial(config: TrialConfig, profile: bool = True) -> TrialResult:
     accuracy_after = accuracy(prepared.model, task.target.test)
 
     params = list(prepared.model.parameters())
-    cost = None
-    if "cost" in measured:
-        flops, memory = measured["cost"]
-        state = update_state(prepared.model, prepared.trains_norm_statistics)
-        cost = MeasuredCost(batch_size=measured["batch_size"], resolution=config.resolution,
-                            flops=flops, memory=memory, storage_bytes=safetensors_bytes(state))
     return TrialResult(
-        cost=cost,
+        cost=_measured_cost(prepared, measured, config.resolution),
         config=config,
         accuracy_before=accuracy_before,
         accuracy_after=accuracy_after,

@@ -140,19 +140,19 @@ def test_a_refit_rebuilds_the_estimates_from_the_stored_trials_alone(tmp_path, m
 
 def test_exported_costs_are_the_ones_recommendations_used_and_suffice(tmp_path, monkeypatch):
     """What the machine's cache holds besides (a benchmark's costs at other resolutions) does
-    not ship: costcache.export keeps the costs this process read, and they are enough."""
+    not ship: UsedCosts.export keeps the costs the recommendations read, and they are enough."""
     from advisor.cost import cache as costcache
     from advisor.decision.recommend import recommend
 
     everything = [k for k in json.loads(costcache.SHIPPED.read_text())
                   if k not in costcache.TABLES and json.loads(k)["model"] == defaults.MODEL]
     monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(costcache, "_used", set())
-    recommend("jetson-nano", defaults.MODEL, "unseen")
-    costcache.export({defaults.MODEL}, to=tmp_path / "costs.json")
+    with costcache.UsedCosts() as used:
+        recommend("jetson-nano", defaults.MODEL, "unseen")
+    used.export({defaults.MODEL}, to=tmp_path / "costs.json")
     kept = [k for k in json.loads((tmp_path / "costs.json").read_text())
             if k not in costcache.TABLES]
-    assert 0 < len(kept) == len(costcache._used) < len(everything)
+    assert 0 < len(kept) == len(used.keys) < len(everything)
 
     def started(*_, **__):
         raise AssertionError("the exported costs did not suffice")

@@ -106,7 +106,7 @@ def test_reading_a_study_does_not_write_it(storage):
 
 def test_refusals_keep_their_reason():
     from advisor.config import Config
-    from advisor.cost.cache import screen
+    from advisor.cost.screening import screen
 
     refused = Config(method="lora", rank=8, targets="all")
     verdicts = screen("mobilenet_v3_small", [refused, Config(method="head")])
@@ -200,7 +200,7 @@ def test_the_search_opens_with_distinct_configurations_of_the_grid(storage, monk
     (opening.py), the later ones the untried candidates the surrogate rates highest
     (draws.py), all at the method's default learning rate: no configuration is drawn twice
     (but by a repeat), and none is outside what the recommender ranks."""
-    from advisor.cost.cache import valid_configs
+    from advisor.cost.screening import valid_configs
     from advisor.space import grid
     from advisor.study import next_candidate as draws
     from advisor.study.opening import opening
