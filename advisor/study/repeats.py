@@ -32,7 +32,7 @@ from __future__ import annotations
 import optuna
 
 from advisor import defaults
-from advisor.study.trials import config_key, read
+from advisor.study.trials import claimed_params, config_key, read
 
 START = 12  # trials before the first repeat is due
 EVERY = 4  # from then on, one trial in four is a repeat
@@ -58,7 +58,7 @@ def queue_front_runner(study: optuna.Study) -> bool:
     """Queue the most accurate configuration with fewer than ``SEEDS`` trials (and none
     queued or running) once more, with a seed it has not had. Returns whether one was."""
     now = read(study)
-    busy = {config_key(t.params) for t in now.in_flight}
+    busy = {config_key(claimed_params(t)) for t in now.in_flight}
     groups: dict[tuple, list[optuna.trial.FrozenTrial]] = {}
     for t in now.finished:
         groups.setdefault(config_key(t.params), []).append(t)

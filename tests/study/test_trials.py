@@ -76,3 +76,17 @@ def test_the_task_size_is_recorded_once_and_read_back(monkeypatch):
     assert study.user_attrs == {"target_train_size": 359, "num_classes": 5}
     assert trials.task_size(study, "unseen", "builtin") == (359, 5)
     assert loads == [("unseen", "builtin")] * 2  # read once, recorded once, then stored
+
+
+def test_a_queued_repeat_is_busy_so_no_other_worker_queues_it_again() -> None:
+    """A trial queued with enqueue_trial has no params until a worker starts it; its claimed
+    parameters still say which configuration it will run, so a second worker's repeat must
+    pick another front-runner (or none)."""
+    from advisor.study import repeats
+
+    study = optuna.create_study(directions=["maximize", "minimize"])
+    study.add_trial(_done("lora", 1.0, 0.9))
+    assert repeats.queue_front_runner(study)  # lora is queued again (WAITING)
+    assert not repeats.queue_front_runner(study)  # head has no result: nothing else to repeat
+    waiting = study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
+    assert len(waiting) == 1
