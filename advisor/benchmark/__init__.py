@@ -34,6 +34,7 @@ def benchmark(plan: BenchmarkPlan, out: str | Path, command: str = "advisor benc
     from advisor.benchmark.plots import write_plots
     from advisor.benchmark.table import rows, write_tables
 
+    plan.check_ranks()
     out = Path(out)
     measurements = run_benchmark(plan, out)
     table = rows(measurements)
