@@ -178,8 +178,9 @@ class TrialConfig(Config):
     weights: str = Field(defaults.WEIGHTS,
                          description="builtin, imagenet, or a state-dict file")
     dataset: str = Field(defaults.DATASET,
-                         description="digits (built-in), fashion-mnist[:DIR], imagefolder:PATH or "
-                                     "cifar10:PATH")
+                         description="digits (built-in), fashion-mnist[:DIR], imagefolder:PATH "
+                                     "(a folder per class; an image that cannot be read is "
+                                     "refused, not skipped) or cifar10:PATH")
     corruption: str = Field(defaults.CORRUPTION,
                             description="shift task: corruption name or 'mixed'")
     severity: int = Field(defaults.SEVERITY, ge=1, le=5, description="shift task: 1..5")

@@ -37,11 +37,14 @@ TRIAL_RESOLUTION = 32  # px: trials run on small images (accuracy does not need 
 SEED = 0
 TRIALS = 24  # trials a new study runs
 MIN_TRIALS = 5  # completed trials the accuracy surrogate needs
+MAX_TRIALS = 10_000  # per call; a study is useful after tens (each is a real fine-tune)
+MAX_JOBS = 64  # worker processes on one host (each holds torch); more hosts share a database
 
 # -- the cost of a step --------------------------------------------------------------------
 COST_BATCH_SIZE = 32
 COST_RESOLUTION = 224
 NUM_CLASSES = 5  # head size of the built-in tasks' targets
+MAX_NUM_CLASSES = 100_000  # ImageNet-21k has 21,841
 MIN_RESOLUTION, MAX_RESOLUTION = 8, 512
 MIN_BATCH_SIZE, MAX_BATCH_SIZE = 1, 4096
 

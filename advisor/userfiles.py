@@ -11,6 +11,7 @@ Three rules, each a one-line error rather than a traceback, a hang or a changed 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -21,8 +22,9 @@ MARK = "written by advisor"  # in the first two lines of every file advisor may 
 MAX_TEXT_BYTES = 4 * 2**20  # a profile or a config is kilobytes; more is the wrong file
 
 
-def read_text(path: str | Path, what: str) -> str:
-    """The text of a user's file, or one line saying why it cannot be read."""
+def check_file(path: str | Path, what: str) -> os.stat_result:
+    """A user's file that can be opened without blocking: there, regular, stat-able (a FIFO
+    would block forever, a folder or a device file is a mistake); one line if not."""
     path = Path(path)
     try:
         info = path.stat()  # before opening: opening a FIFO would block
@@ -32,6 +34,13 @@ def read_text(path: str | Path, what: str) -> str:
         raise AdvisorError(f"cannot read {what} {path}: {exc.strerror}") from None
     if not stat.S_ISREG(info.st_mode):
         raise AdvisorError(f"{what} {path} is not a regular file")
+    return info
+
+
+def read_text(path: str | Path, what: str) -> str:
+    """The text of a user's file, or one line saying why it cannot be read."""
+    path = Path(path)
+    info = check_file(path, what)
     if info.st_size > MAX_TEXT_BYTES:
         raise AdvisorError(f"{what} {path} is {info.st_size} bytes: not a {what}")
     try:
@@ -42,8 +51,19 @@ def read_text(path: str | Path, what: str) -> str:
         raise AdvisorError(f"cannot read {what} {path}: {exc.strerror}") from None
 
 
+def check_folder_for(path: Path) -> None:
+    """Refuse a target whose nearest existing parent is not a folder (before the work: the
+    write would fail only after it)."""
+    parent = path.absolute().parent
+    while not parent.exists() and not parent.is_symlink() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise AdvisorError(f"cannot write {path}: {parent} is not a folder")
+
+
 def check_replaceable(path: Path) -> None:
-    """Refuse a target that exists and is not a file advisor wrote."""
+    """Refuse a target that exists and is not a file advisor wrote, or that cannot be made."""
+    check_folder_for(path)
     if not path.exists() and not path.is_symlink():
         return
     if path.is_symlink() or not path.is_file():
@@ -66,6 +86,7 @@ def write_text(path: Path, text: str) -> Path:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # e.g. its folder is a file: nothing to remove
+            tmp.unlink()
         raise AdvisorError(f"cannot write {path}: {exc.strerror}") from None
     return path

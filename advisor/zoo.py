@@ -15,6 +15,10 @@ Weights (the model the device already runs, before the update):
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import io
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -150,11 +154,57 @@ def imagenet_state_dict(spec: ModelSpec) -> dict:
         raise AdvisorError(f"torchvision has no ImageNet weights for {spec.name} (a width "
                            "variant); use --weights builtin or --weights FILE")
     weights = get_model_weights(spec.torchvision_name).DEFAULT
+    said = io.StringIO()  # torch.hub writes "Downloading ..." to stdout (the CLI's JSON)
     try:
-        return weights.get_state_dict(progress=False, check_hash=True)
+        with contextlib.redirect_stdout(said):
+            state = weights.get_state_dict(progress=False, check_hash=True)
     except OSError as exc:  # URLError is an OSError: offline and not in the cache
         raise AdvisorError(
             f"ImageNet weights for {spec.name} are not in torchvision's cache and could not be "
             f"downloaded ({exc.__class__.__name__}); fetch them once online, or pass "
             "--weights builtin or --weights FILE"
         ) from None
+    except Exception as exc:  # a damaged file in torchvision's cache (a bad hash, a torn zip)
+        raise AdvisorError(
+            f"ImageNet weights for {spec.name} in torchvision's cache cannot be read "
+            f"({type(exc).__name__}); remove {weights.url.rsplit('/', 1)[-1]} from "
+            "$TORCH_HOME/hub/checkpoints and run again online") from None
+    sys.stderr.write(said.getvalue())  # a download that worked is worth a note
+    return state
+
+
+@functools.cache
+def widest_layer(spec: ModelSpec) -> int:
+    """The most channels (in or out) of any conv or linear layer: no adapter or projection
+    rank above it can mean anything on this model."""
+    from torch import nn
+
+    return max(max(getattr(m, "in_channels", 0), getattr(m, "out_channels", 0),
+                   getattr(m, "in_features", 0), getattr(m, "out_features", 0))
+               for m in skeleton(spec).modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
+
+
+def check_rank(rank: int, specs: list[ModelSpec]) -> None:
+    """Refuse a rank above the widest layer of every model named (before any work)."""
+    width, name = max((widest_layer(s), s.name) for s in specs)
+    if rank > width:
+        which = name if len(specs) == 1 else f"every model named (the widest: {name}'s)"
+        raise AdvisorError(f"rank {rank} is above the widest layer of {which}, {width} "
+                           "channels: no adapter or projection of a higher rank exists there")
+
+
+@functools.cache
+def trains_on_one_sample(spec: ModelSpec, resolution: int) -> bool:
+    """Whether BatchNorm in training mode takes a batch of one at this resolution: not where
+    a feature map shrinks to 1x1 (one value per channel; torch refuses it, as here on meta
+    tensors, without computing anything)."""
+    import torch
+
+    model = skeleton(spec).train()
+    try:
+        model(torch.empty(1, 3, resolution, resolution, device="meta"))
+    except ValueError as exc:
+        if "more than 1 value per channel" in str(exc):
+            return False
+        raise
+    return True

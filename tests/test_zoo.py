@@ -30,3 +30,16 @@ def test_head_is_the_final_linear_and_can_be_replaced(name):
 def test_depthwise_family_is_labelled():
     assert resolve_model("mobilenetv3").family == "depthwise-separable"
     assert resolve_model("resnet18").family == "standard"
+
+
+def test_widest_layer_bounds_the_rank_and_one_sample_trains_only_above_1x1_maps():
+    from advisor.zoo import check_rank, trains_on_one_sample, widest_layer
+
+    spec = resolve_model("resnet18")
+    assert widest_layer(spec) == 512
+    check_rank(512, [spec])
+    with pytest.raises(AdvisorError, match="rank 513 is above the widest layer of resnet18, "
+                                           "512 channels"):
+        check_rank(513, [spec])
+    check_rank(1000, [spec, resolve_model("mobilenet_v2")])  # within mobilenet_v2's 1280
+    assert not trains_on_one_sample(spec, 32) and trains_on_one_sample(spec, 64)

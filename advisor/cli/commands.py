@@ -1,17 +1,55 @@
 """What each subcommand does with its parsed arguments: a thin layer over the Python API.
 
-A user's mistake raises AdvisorError (main.py turns it into one line); results go to stdout as
-a table or one JSON document (render.py).
+A user's mistake raises AdvisorError (main.py turns it into one line), and numbers are bounded
+before any work. Results go to stdout as a table or one JSON document (render.py); while the
+work runs, stdout is stderr, so nothing a library prints lands in them.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+from collections.abc import Iterator
 
 from advisor import defaults
 from advisor.cli.fields import build
 from advisor.errors import AdvisorError, validated
+
+
+@contextlib.contextmanager
+def _work() -> Iterator[None]:
+    """stdout goes to stderr, for Python's writes and for the file descriptor (C code, worker
+    processes): torch's "Downloading ..." line must not land in a JSON document."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no stdout to protect
+        saved = None
+    try:
+        if saved is not None:
+            os.dup2(2, 1)
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()  # what a holder of the real stdout wrote goes to stderr too
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _bounded(flag: str, value: int, high: int) -> None:
+    if not 1 <= value <= high:
+        raise AdvisorError(f"{flag} must be 1..{high}, got {value}")
+
+
+def _check_rank(model: str, rank: int | None) -> None:
+    from advisor.zoo import check_rank, resolve_model
+
+    if rank is not None:
+        check_rank(rank, [resolve_model(model)])
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
@@ -46,14 +84,19 @@ def cmd_trial(args: argparse.Namespace) -> int:
     from advisor.cli.render import emit_json, print_trial
     from advisor.config import TrialConfig
     from advisor.training.host_memory import check_real_step
+    from advisor.training.protocol import check_batch
     from advisor.training.trial import run_trial
 
     shift_only = args.corruption is not None or args.severity is not None
     if (args.task or defaults.TASK) != "shift" and shift_only:
         raise AdvisorError("--corruption and --severity apply to --task shift only")
     config = build(TrialConfig, args, "trial")
+    _check_rank(config.model, config.rank)
+    check_batch(config.model, config.method, config.batch_size, config.micro_batch,
+                config.resolution)
     check_real_step(config.model, config, config.batch_size, config.resolution, "this trial")
-    result = run_trial(config)
+    with _work():
+        result = run_trial(config)
     if args.json:
         emit_json(result)
     else:
@@ -66,18 +109,23 @@ def cmd_profile(args: argparse.Namespace) -> int:
     from advisor.config import Config, check_scale
     from advisor.cost import profile_config
     from advisor.training.host_memory import check_real_step
+    from advisor.training.protocol import check_batch
     from advisor.training.trial import check_config
 
     check_scale(args.batch_size, args.resolution)
-    if args.num_classes < 2:
-        raise AdvisorError(f"--num-classes must be >= 2, got {args.num_classes}")
+    if not 2 <= args.num_classes <= defaults.MAX_NUM_CLASSES:
+        raise AdvisorError(f"--num-classes must be 2..{defaults.MAX_NUM_CLASSES}, got "
+                           f"{args.num_classes}")
     config = build(Config, args, "profile")
     check_config(args.model, config)  # the method accepts the configuration on this model
+    _check_rank(args.model, config.rank)
+    check_batch(args.model, config.method, args.batch_size, config.micro_batch, args.resolution)
     if args.real:
         check_real_step(args.model, config, args.batch_size, args.resolution, "this step",
                          args.num_classes)
-    cost = profile_config(args.model, config, args.batch_size, args.resolution,
-                          args.num_classes, fake=not args.real)
+    with _work():
+        cost = profile_config(args.model, config, args.batch_size, args.resolution,
+                              args.num_classes, fake=not args.real)
     if args.json:
         emit_json(cost)
     else:
@@ -89,9 +137,19 @@ def cmd_search(args: argparse.Namespace) -> int:
     from advisor.cli.render import emit_json, print_study
     from advisor.study.search import search
     from advisor.study.trials import completed_results
+    from advisor.training.tasks import check_dataset, load_task
 
-    study = search(args.model, args.task, args.trials, args.storage, args.study, args.dataset,
-                   jobs=args.jobs)
+    _bounded("--trials", args.trials, defaults.MAX_TRIALS)
+    if not 1 <= args.jobs <= defaults.MAX_JOBS:
+        raise AdvisorError(f"--jobs must be 1..{defaults.MAX_JOBS} (worker processes on this "
+                           f"host; other hosts join with the same postgresql:// storage), got "
+                           f"{args.jobs}")
+    check_dataset(args.dataset, args.task)
+    if args.dataset.startswith("imagefolder:"):  # every image decoded before a study opens
+        load_task(args.task, args.dataset)  # (read once: the search reuses it)
+    with _work():
+        study = search(args.model, args.task, args.trials, args.storage, args.study,
+                       args.dataset, jobs=args.jobs)
     results = completed_results(study)
     states: dict[str, int] = {}
     for t in study.trials:
@@ -117,6 +175,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
 
     from advisor.cli.render import emit_json, print_benchmark
     from advisor.paper import QUICK, BenchmarkPlan, benchmark
+    from advisor.training.protocol import check_batch
 
     values = (QUICK if args.quick else BenchmarkPlan()).model_dump()
     values.update({k: getattr(args, k) for k in SCALAR_PLAN_FIELDS
@@ -129,8 +188,14 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
         except ValueError:
             raise AdvisorError(f"--ranks takes integers like 1,2,4, got '{args.ranks}'") from None
     plan = validated(BenchmarkPlan, values, "benchmark plan")
+    plan.check_ranks()
+    for model in plan.models:
+        for method in plan.methods:
+            check_batch(model, method, plan.cost_batch_size, None, plan.cost_resolution,
+                        "--cost-batch-size")
     command = "advisor " + shlex.join(sys.argv[1:] if args.argv is None else args.argv)
-    report = benchmark(plan, args.out, command, args.seed_study, args.storage)
+    with _work():
+        report = benchmark(plan, args.out, command, args.seed_study, args.storage)
     if args.json:
         emit_json(report.model_dump(mode="json"))
     else:
@@ -152,7 +217,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
     if args.dataset is not None:
         from advisor.training.tasks import check_dataset
 
-        check_dataset(args.dataset)
+        check_dataset(args.dataset, args.task)
     if not _has_terminal():
         raise AdvisorError("advisor tui needs a terminal; for scripts use advisor recommend")
     run_tui(device=device, model=args.model, task=args.task, storage=args.storage,
@@ -170,9 +235,15 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         from advisor.decision.export import check_targets
 
         check_targets(args.export, device)  # before the work, not after it
-    result = recommend(device, args.model, args.task, build(Constraints, args, "constraints"),
-                       args.batch_size, args.resolution, args.samples, args.storage, args.study,
-                       prefer=args.prefer, dataset=args.dataset)
+    constraints = build(Constraints, args, "constraints")
+    if args.dataset is not None:
+        from advisor.training.tasks import check_dataset
+
+        check_dataset(args.dataset, args.task)  # an image folder's files and class sizes
+    with _work():
+        result = recommend(device, args.model, args.task, constraints, args.batch_size,
+                           args.resolution, args.samples, args.storage, args.study,
+                           prefer=args.prefer, dataset=args.dataset)
     if args.export and result.recommendation is not None:
         from advisor.decision.export import export_choice
 

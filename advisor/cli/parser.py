@@ -37,7 +37,8 @@ def _where(p: argparse.ArgumentParser, task: bool = True) -> None:
 def _data(p: argparse.ArgumentParser, default: str | None) -> None:
     p.add_argument("--dataset", default=default,
                    help="the data to study: digits (built-in), fashion-mnist[:DIR], "
-                        "imagefolder:PATH or cifar10:PATH (default " + (
+                        "imagefolder:PATH (a folder per class; an image that cannot be read "
+                        "is refused, not skipped) or cifar10:PATH (default " + (
                             default or "the shipped Fashion-MNIST evidence where it covers "
                                        "the model and task, else digits") + ")")
 
@@ -98,8 +99,9 @@ def _add_recommend(sub: Subparsers) -> None:
     _data(p, None)
     _study(p)
     p.add_argument("--export", metavar="FILE",
-                   help="write the choice and the commands that reproduce it (.json, .toml, "
-                        "or both without a suffix)")
+                   help="write the choice and the commands that reproduce it: a .json or "
+                        ".toml FILE, or both for a FILE without a suffix (any other suffix is "
+                        "refused)")
 
 
 def _add_tui(sub: Subparsers) -> None:

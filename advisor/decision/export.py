@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from advisor.decision.answer import Option, Recommendation
 from advisor.devices.profile import DeviceProfile, list_devices
+from advisor.errors import AdvisorError
 from advisor.userfiles import MARK, check_replaceable, write_text
 
 
@@ -72,8 +73,11 @@ def targets(path: str | Path, device: DeviceProfile) -> list[Path]:
     """Every file an export to ``path`` writes: the device file (for a device that is not
     shipped), then ``path`` as .json and/or .toml."""
     path = Path(path)
+    if path.suffix not in ("", ".json", ".toml"):  # a .yaml asked for neither of the two
+        raise AdvisorError(f"cannot export to {path}: use a .json or .toml file, or a name "
+                           "without a suffix for both")
     device_path = device_file(device, path)
-    suffixes = [path.suffix] if path.suffix in (".json", ".toml") else [".json", ".toml"]
+    suffixes = [path.suffix] if path.suffix else [".json", ".toml"]
     return [*([device_path] if device_path else []),
             *(path.with_suffix(s) if path.suffix != s else path for s in suffixes)]
 
@@ -86,9 +90,9 @@ def check_targets(path: str | Path, device: DeviceProfile) -> None:
 
 def export_choice(result: Recommendation, option: Option, device: DeviceProfile,
                   path: str | Path) -> list[Path]:
-    """Write ``path`` (.json or .toml; any other suffix: both). A device that is not in the
-    shipped catalog is written beside it as ``<stem>.device.toml`` for ``--device``. Files
-    are written atomically, and only over files an earlier export wrote."""
+    """Write ``path`` (.json or .toml; no suffix: both; another suffix is refused). A device
+    that is not in the shipped catalog is written beside it as ``<stem>.device.toml`` for
+    ``--device``. Files are written atomically, and only over files an earlier export wrote."""
     check_targets(path, device)
     files = targets(path, device)
     device_path = device_file(device, path)

@@ -34,6 +34,7 @@ def benchmark(plan: BenchmarkPlan, out: str | Path, command: str = "advisor benc
     from advisor.paper.plots import write_plots
     from advisor.paper.table import rows, write_tables
 
+    plan.check_ranks()
     out = Path(out)
     measurements = run_benchmark(plan, out)
     table = rows(measurements)

@@ -14,7 +14,7 @@ from advisor.config import Config, TargetPolicy, TrialConfig
 from advisor.defaults import BatchSize, Epochs, Resolution
 from advisor.errors import AdvisorError, known
 from advisor.methods import METHODS
-from advisor.zoo import resolve_model
+from advisor.zoo import check_rank, resolve_model
 
 
 def _known(value: list[str], choices: list[str], what: str) -> list[str]:
@@ -64,14 +64,23 @@ class BenchmarkPlan(BaseModel):
             if name not in space.DEPTHS and not name.isdigit():
                 raise AdvisorError(f"unknown depth '{name}'; use {', '.join(space.DEPTHS)} or "
                                    "a number of blocks")
+            if name.isdigit() and not 1 <= int(name) <= defaults.MAX_DEPTH:
+                raise AdvisorError(f"depth {name}: a number of blocks must be "
+                                   f"1..{defaults.MAX_DEPTH}")
         return list(dict.fromkeys(value))
 
     @field_validator("ranks")
     @classmethod
     def _ranks(cls, value: list[int]) -> list[int]:
-        if any(r < 1 for r in value):
-            raise AdvisorError("ranks must be >= 1")
+        bad = [r for r in value if not 1 <= r <= defaults.MAX_RANK]
+        if bad:
+            raise AdvisorError(f"ranks must be 1..{defaults.MAX_RANK}, got {bad[0]}")
         return sorted(set(value))
+
+    def check_ranks(self) -> None:
+        """Refuse a rank above the widest layer of every model of the plan (it costs a
+        skeleton per model, so it is asked for before running, not on every plan made)."""
+        check_rank(max(self.ranks), [resolve_model(m) for m in self.models])
 
     def depth_names(self, model: str) -> dict[int | None, str]:
         """This plan's depths on ``model`` by the name the plan gives them (the first name of

@@ -23,11 +23,14 @@ def normalize(images: torch.Tensor) -> torch.Tensor:
 
 
 def batches(data: ImageSet, batch_size: int, generator: torch.Generator | None = None,
-            augment: bool = False) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """Shuffled when a generator is given; ``augment`` adds small random translations."""
+            augment: bool = False, drop_single: bool = False
+            ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Shuffled when a generator is given; ``augment`` adds small random translations;
+    ``drop_single`` leaves out a last batch of one sample (BatchNorm cannot train on it)."""
     order = (torch.randperm(len(data), generator=generator) if generator is not None
              else torch.arange(len(data)))
-    for start in range(0, len(data), batch_size):
+    end = len(data) - 1 if drop_single and len(data) % batch_size == 1 < len(data) else len(data)
+    for start in range(0, end, batch_size):
         idx = order[start : start + batch_size]
         x = data.floats(idx)
         if augment:
@@ -63,7 +66,7 @@ def recalibrate_batchnorm(model: nn.Module, data: ImageSet, batch_size: int = 12
     """
     from torch.optim.swa_utils import update_bn
 
-    update_bn(batches(data, batch_size), model)
+    update_bn(batches(data, batch_size, drop_single=True), model)
 
 
 def train_epochs(model: nn.Module, optimizer: torch.optim.Optimizer, data: ImageSet, epochs: int,
@@ -78,8 +81,10 @@ def train_epochs(model: nn.Module, optimizer: torch.optim.Optimizer, data: Image
     """
     loss_fn = nn.CrossEntropyLoss()
     steps = 0
+    drop_single = any(isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training
+                      for m in model.modules())
     for _ in range(epochs):
-        for x, y in batches(data, batch_size, generator, augment):
+        for x, y in batches(data, batch_size, generator, augment, drop_single):
             if step_fn is not None:
                 step_fn(steps + 1, x, y)
             else:

@@ -17,10 +17,10 @@ from filelock import FileLock, Timeout
 from torch import nn
 
 from advisor import progress
-from advisor.errors import AdvisorError
 from advisor.paths import weights_dir
 from advisor.training.loop import accuracy, recalibrate_batchnorm, train_epochs
 from advisor.training.tasks import Task
+from advisor.weights import read_weights
 from advisor.zoo import ModelSpec, build_model, get_head, imagenet_state_dict, replace_head
 
 RECIPE = {"epochs": 20, "lr": 3e-3, "batch_size": 64, "weight_decay": 1e-4, "seed": 0,
@@ -38,11 +38,12 @@ def _cache_path(spec: ModelSpec, task: Task, init: str) -> Path:
                             f"-r{task.resolution}-v{RECIPE['version']}.pt")
 
 
-def _pretrain(spec: ModelSpec, task: Task, init: str) -> nn.Module:
+def _pretrain(spec: ModelSpec, task: Task, start: dict | None) -> nn.Module:
+    """``start``: the ImageNet state dict to begin from, or None for a random start."""
     torch.manual_seed(RECIPE["seed"])
-    if init == "imagenet":
+    if start is not None:
         model = build_model(spec, 1000)
-        model.load_state_dict(imagenet_state_dict(spec))
+        model.load_state_dict(start)
         replace_head(model, spec, task.source.num_classes)
     else:
         model = build_model(spec, task.source.num_classes)
@@ -60,26 +61,8 @@ def _pretrain(spec: ModelSpec, task: Task, init: str) -> nn.Module:
 
 
 def _load_file(spec: ModelSpec, task: Task, path: str) -> nn.Module:
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise AdvisorError(f"weights file not found: {path}") from None
-    except Exception as exc:
-        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        raise AdvisorError(f"{path}: not a loadable state dict ({reason.rstrip(': ')})") from None
-    state = state.get("state_dict", state) if isinstance(state, dict) else state
-    if not isinstance(state, dict):
-        raise AdvisorError(f"{path}: expected a state dict")
-    head_weight = state.get(f"{spec.head}.weight")
-    if head_weight is None:
-        raise AdvisorError(f"{path}: no '{spec.head}.weight'; is this a {spec.name} checkpoint?")
-    model = build_model(spec, head_weight.shape[0])
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as exc:
-        first = str(exc).splitlines()[1].strip() if "\n" in str(exc) else str(exc)
-        raise AdvisorError(f"{path}: does not match {spec.name}: {first}") from None
-    if head_weight.shape[0] != task.source.num_classes:
+    model = read_weights(path, spec)
+    if get_head(model, spec).out_features != task.source.num_classes:
         replace_head(model, spec, task.source.num_classes)
     return model
 
@@ -98,6 +81,9 @@ def source_model(spec: ModelSpec, task: Task, weights: str = "builtin") -> Sourc
             return _load(spec, task, path)
         except Exception:
             pass
+    # ImageNet weights are fetched before the lock and the pretraining: offline, the one-line
+    # error comes before any work (torchvision's own cache makes a second fetch free).
+    start = imagenet_state_dict(spec) if weights == "imagenet" else None
     # One pretrainer per checkpoint: worker processes of one search (advisor search --jobs N,
     # benchmarks) all ask for the same model at once on a cold cache; the first pretrains,
     # the others wait here and load its file. The kernel drops the lock of a killed holder.
@@ -108,7 +94,7 @@ def source_model(spec: ModelSpec, task: Task, weights: str = "builtin") -> Sourc
         progress.note(f"waiting for another process pretraining {spec.name} ({path})")
         lock.acquire()
     try:
-        return _cached(spec, task, path) or _pretrain_and_save(spec, task, weights, path)
+        return _cached(spec, task, path) or _pretrain_and_save(spec, task, start, path)
     finally:
         lock.release()
 
@@ -132,9 +118,10 @@ def _load(spec: ModelSpec, task: Task, path: Path) -> SourceModel:
     return SourceModel(model, float(saved["source_accuracy"]))
 
 
-def _pretrain_and_save(spec: ModelSpec, task: Task, init: str, path: Path) -> SourceModel:
+def _pretrain_and_save(spec: ModelSpec, task: Task, start: dict | None,
+                       path: Path) -> SourceModel:
     started = time.perf_counter()
-    model = _pretrain(spec, task, init)
+    model = _pretrain(spec, task, start)
     source_accuracy = accuracy(model, task.source.test)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     torch.save({"state_dict": model.state_dict(), "source_accuracy": source_accuracy,

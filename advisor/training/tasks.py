@@ -23,12 +23,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from advisor import defaults
 from advisor.config import check_scale, check_task
 from advisor.errors import AdvisorError
 from advisor.training.corruptions import corrupt
+from advisor.training.images import read_image_folder, resize, scan_image_folder, to_uint8
+from advisor.training.protocol import SOURCE_PARTS, TARGET_PARTS, check_sizes, cuts
 
 _SPLIT_SEED = 20250731  # fixed: splits never depend on a trial's seed
 
@@ -86,43 +87,19 @@ class _Pool:
     corrupted_by_class: dict[int, torch.Tensor] | None = None  # e.g. CIFAR-10-C, if present
 
 
-def _to_uint8(images: torch.Tensor) -> torch.Tensor:
-    return (images.clamp(0, 1) * 255).round().to(torch.uint8)
-
-
-def _resize(images: torch.Tensor, resolution: int) -> torch.Tensor:
-    if images.shape[-1] == resolution and images.shape[-2] == resolution:
-        return images
-    return F.interpolate(images, size=(resolution, resolution), mode="bilinear",
-                         align_corners=False, antialias=images.shape[-1] > resolution)
-
-
 def _digits_pool(resolution: int) -> _Pool:
     from sklearn.datasets import load_digits
 
     digits = load_digits()
     gray = torch.from_numpy(digits.images.astype(np.float32) / 16.0).unsqueeze(1)
-    rgb = _resize(gray, resolution).expand(-1, 3, -1, -1)
-    return _Pool(_to_uint8(rgb), torch.from_numpy(digits.target).long(),
+    rgb = resize(gray, resolution).expand(-1, 3, -1, -1)
+    return _Pool(to_uint8(rgb), torch.from_numpy(digits.target).long(),
                  tuple(str(d) for d in range(10)), "digits")
 
 
 def _imagefolder_pool(root: str, resolution: int) -> _Pool:
-    from torchvision.datasets import ImageFolder
-    from torchvision.transforms.v2.functional import pil_to_tensor
-
-    try:
-        folder = ImageFolder(root)
-    except (FileNotFoundError, RuntimeError) as exc:
-        raise AdvisorError(f"{root}: not an ImageFolder tree (class/xxx.png): {exc}") from None
-    if len(folder.classes) < 2:
-        raise AdvisorError(f"{root}: needs at least 2 class folders, found {len(folder.classes)}")
-    images = []
-    for path, _ in folder.samples:
-        img = pil_to_tensor(folder.loader(path).convert("RGB")).float().unsqueeze(0) / 255
-        images.append(_to_uint8(_resize(img, resolution)))
-    labels = torch.tensor(folder.targets, dtype=torch.long)
-    return _Pool(torch.cat(images), labels, tuple(folder.classes), f"imagefolder:{root}")
+    images, labels, classes = read_image_folder(root, resolution)
+    return _Pool(images, labels, classes, f"imagefolder:{root}")
 
 
 def _cifar10_pool(root: str, resolution: int, corruption: str, severity: int) -> _Pool:
@@ -142,14 +119,27 @@ def _cifar10_pool(root: str, resolution: int, corruption: str, severity: int) ->
     c_file = Path(root) / "CIFAR-10-C" / f"{corruption}.npy"
     if c_file.is_file():
         # CIFAR-10-C: 10,000 corrupted test images per severity, labels in labels.npy.
-        c_images = np.load(c_file)[(severity - 1) * 10000 : severity * 10000]
-        c_labels = np.load(c_file.parent / "labels.npy")[(severity - 1) * 10000 : severity * 10000]
-        c = _to_uint8(_resize(torch.from_numpy(c_images).permute(0, 3, 1, 2).float() / 255,
-                              resolution))
+        c_images, c_labels = _cifar10_c(c_file, severity)
+        c = to_uint8(resize(torch.from_numpy(c_images).permute(0, 3, 1, 2).float() / 255,
+                            resolution))
         c_lab = torch.from_numpy(c_labels).long()
         corrupted = {k: c[c_lab == k] for k in range(10)}
-    return _Pool(_to_uint8(_resize(images, resolution)), labels, tuple(parts[0].classes),
+    return _Pool(to_uint8(resize(images, resolution)), labels, tuple(parts[0].classes),
                  f"cifar10:{root}", corrupted)
+
+
+def _cifar10_c(c_file: Path, severity: int) -> tuple[np.ndarray, np.ndarray]:
+    """One severity of a CIFAR-10-C corruption: 10,000 images, labels in labels.npy."""
+    part = slice((severity - 1) * 10000, severity * 10000)
+    try:
+        images = np.load(c_file, allow_pickle=False)[part]
+        labels = np.load(c_file.parent / "labels.npy", allow_pickle=False)[part]
+    except (OSError, ValueError, EOFError) as exc:
+        raise AdvisorError(f"{c_file}: not a CIFAR-10-C array ({type(exc).__name__})") from None
+    if images.ndim != 4 or images.shape[-1] != 3 or len(images) != len(labels) or not len(images):
+        raise AdvisorError(f"{c_file}: not a CIFAR-10-C array of severity {severity} "
+                           f"(images {images.shape}, labels {labels.shape})")
+    return images, labels
 
 
 # Fashion-MNIST has 7,000 images per class; a field update has a few hundred labelled images
@@ -170,23 +160,22 @@ def _fashion_mnist_pool(folder: str, resolution: int) -> _Pool:
                       for idx in (torch.nonzero(labels == c).flatten()
                                   for c in range(len(classes)))])
     gray = images[keep].float().div(255).unsqueeze(1)
-    rgb = _resize(gray, resolution).expand(-1, 3, -1, -1)
-    return _Pool(_to_uint8(rgb), labels[keep], classes,
+    rgb = resize(gray, resolution).expand(-1, 3, -1, -1)
+    return _Pool(to_uint8(rgb), labels[keep], classes,
                  "fashion-mnist" + (f":{folder}" if folder else ""))
 
 
 def _stratified_parts(labels: torch.Tensor, classes: list[int],
-                      fractions: list[float]) -> list[torch.Tensor]:
+                      fractions: tuple[float, ...]) -> list[torch.Tensor]:
     """Deterministic per-class split of indices into consecutive parts of given fractions."""
     g = torch.Generator().manual_seed(_SPLIT_SEED)
     parts: list[list[torch.Tensor]] = [[] for _ in fractions]
     for c in classes:
         idx = torch.nonzero(labels == c).flatten()
         idx = idx[torch.randperm(len(idx), generator=g)]
-        bounds = np.cumsum([0, *fractions])
-        cuts = [round(b * len(idx)) for b in bounds]
+        at = cuts(len(idx), fractions)
         for i in range(len(fractions)):
-            parts[i].append(idx[cuts[i] : cuts[i + 1]])
+            parts[i].append(idx[at[i] : at[i + 1]])
     return [torch.cat(p) for p in parts]
 
 
@@ -199,10 +188,11 @@ def _subset(pool: _Pool, index: torch.Tensor, classes: list[int]) -> ImageSet:
     return ImageSet(pool.images[index], _relabel(pool.labels[index], classes))
 
 
-def check_dataset(dataset: str) -> None:
+def check_dataset(dataset: str, task: str | None = None) -> None:
     """Refuse a dataset name that cannot be read, before a study is opened for it: an unknown
     kind, a path where none is taken or none where one is needed, a folder that is not there.
-    (What is inside the folder is checked when it is read.)"""
+    An image folder is scanned too (files, headers, and with ``task`` the images per class);
+    what the files decode to is checked when they are read."""
     kind, _, path = dataset.partition(":")
     takes_path = {"digits": ("no",), "fashion-mnist": ("no", "yes"), "imagefolder": ("yes",),
                   "cifar10": ("yes",)}
@@ -213,6 +203,10 @@ def check_dataset(dataset: str) -> None:
         )
     if path and not Path(path).is_dir():
         raise AdvisorError(f"dataset folder not found: {path} (from --dataset {dataset})")
+    if kind == "imagefolder":
+        scan = scan_image_folder(path)
+        if task is not None:
+            check_sizes(scan.counts(), scan.classes, task, dataset)
 
 
 def _load_pool(dataset: str, resolution: int, corruption: str, severity: int) -> _Pool:
@@ -235,16 +229,18 @@ def load_task(name: str = defaults.TASK, dataset: str = defaults.DATASET,
     check_scale(resolution=resolution)
     pool = _load_pool(dataset, resolution, corruption, severity)
     n_classes = len(pool.class_names)
+    check_sizes(torch.bincount(pool.labels, minlength=n_classes).tolist(), pool.class_names,
+                name, pool.name)
     source_classes = list(range((n_classes + 1) // 2))
     target_classes = list(range(len(source_classes), n_classes))
     # Source-class images: pretraining train/test, then the shift task's own train/test.
     src_train, src_test, shift_train, shift_test = _stratified_parts(
-        pool.labels, source_classes, [0.55, 0.15, 0.15, 0.15])
+        pool.labels, source_classes, SOURCE_PARTS)
     source = Split(_subset(pool, src_train, source_classes),
                    _subset(pool, src_test, source_classes),
                    tuple(pool.class_names[c] for c in source_classes))
     if name == "unseen":
-        train, test = _stratified_parts(pool.labels, target_classes, [0.4, 0.6])
+        train, test = _stratified_parts(pool.labels, target_classes, TARGET_PARTS)
         target = Split(_subset(pool, train, target_classes), _subset(pool, test, target_classes),
                        tuple(pool.class_names[c] for c in target_classes))
         description = (f"learn {len(target_classes)} classes unseen in pretraining "
@@ -255,13 +251,13 @@ def load_task(name: str = defaults.TASK, dataset: str = defaults.DATASET,
         labels = torch.cat([torch.full((len(pool.corrupted_by_class[c]),), c)
                             for c in source_classes])
         c_pool = _Pool(images, labels, pool.class_names, pool.name)
-        train, test = _stratified_parts(labels, source_classes, [0.5, 0.5])
+        train, test = _stratified_parts(labels, source_classes, (0.5, 0.5))
         target = Split(_subset(c_pool, train, source_classes),
                        _subset(c_pool, test, source_classes), source.class_names)
         how = f"CIFAR-10-C {corruption} severity {severity}"
     else:
         target = Split(*(
-            ImageSet(_to_uint8(corrupt(_subset(pool, idx, source_classes).floats(), corruption,
+            ImageSet(to_uint8(corrupt(_subset(pool, idx, source_classes).floats(), corruption,
                                        severity, seed=seed)),
                      _relabel(pool.labels[idx], source_classes))
             for idx, seed in ((shift_train, 1), (shift_test, 2))

@@ -147,3 +147,22 @@ def test_the_entry_points_quiet_optunas_experimental_warnings_without_importing_
     result = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True,
                             text=True, timeout=120)
     assert result.stdout.split() == ["False", "quiet"], result.stderr
+
+
+def test_what_a_library_prints_while_advisor_works_goes_to_stderr(capfd, monkeypatch):
+    """stdout is the JSON document alone: a print (torch's "Downloading ...") or a write to
+    the file descriptor (C code, a worker process) during the work lands on stderr."""
+    import os
+
+    import advisor.cost
+
+    def noisy(*_, **__):
+        print("Downloading: https://example.org/weights.pth")
+        os.write(1, b"from C code\n")
+        return {"flops": 1}
+
+    monkeypatch.setattr(advisor.cost, "profile_config", noisy)
+    assert main(["profile", "--json"]) == 0
+    out, err = capfd.readouterr()
+    assert json.loads(out) == {"flops": 1}
+    assert "Downloading" in err and "from C code" in err
