@@ -306,6 +306,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed-study", action="store_true",
                    help="add the runs to the Optuna studies recommend --dataset uses")
     p.add_argument("--storage", help="Optuna storage URL for --seed-study")
+    from advisor.cli import update_command  # advisor update and advisor evaluate
+
+    update_command.add_parsers(sub)
     return parser
 
 
