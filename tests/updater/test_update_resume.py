@@ -4,7 +4,6 @@ run, bit for bit; Ctrl-C says how to go on; a changed run is not resumed."""
 import pytest
 from conftest import MODEL, write_images
 
-from advisor.errors import AdvisorError
 from advisor.updater.job import update
 
 LORA = {"method": "lora", "rank": 4, "depth": 3, "epochs": 2, "batch_size": 6,
@@ -72,17 +71,42 @@ def cut(images, weights, tmp_path_factory):
     return out
 
 
-def test_resume_refuses_a_changed_configuration_or_data(cut, images, weights, tmp_path):
-    with pytest.raises(AdvisorError, match=r"configuration changed .*\(lr 0.005 -> 0.01\)"):
-        update(MODEL, images, cut, weights=str(weights), config={**LORA, "lr": 0.01},
-               resume=True)
-    more = write_images(tmp_path / "more", train=7)
-    with pytest.raises(AdvisorError, match=r"images changed .*\(train: 18 -> 21 images\)"):
-        update(MODEL, more, cut, weights=str(weights), config=LORA, resume=True)
-    other = write_images(tmp_path / "other", seed=3)
-    with pytest.raises(AdvisorError, match="other files or contents"):
-        update(MODEL, other, cut, weights=str(weights), config=LORA, resume=True)
-    assert (cut / "checkpoint.pt").is_file()
+def _snapshot(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.mark.parametrize("change,fragment", [
+    ({"lr": "0.01"}, "the configuration changed since the update in"),
+    ({"images": "more"}, "the images changed since"),
+    ({"images": "other"}, "(the same counts, other files or contents)"),
+    ({"weights": "other"}, "the weights changed since"),
+], ids=["lr", "more-images", "other-images", "other-weights"])
+def test_resume_refuses_a_changed_run_in_one_line(cut, images, weights, tmp_path, capsys,
+                                                  change, fragment):
+    from conftest import write_weights
+
+    from advisor.cli.main import main
+
+    folders = {"more": write_images(tmp_path / "more", train=7),
+               "other": write_images(tmp_path / "other", seed=3)}
+    start = str(write_weights(tmp_path / "w.pt", classes=3) if "weights" in change else weights)
+    with open(start, "ab") as f:  # other bytes, same tensors: still other weights
+        f.write(b"\0" if "weights" in change else b"")
+    argv = ["update", "--model", MODEL, "--weights", start, "--out", str(cut),
+            "--images", str(folders.get(change.get("images"), images)), "--resume",
+            "--method", "lora", "--rank", "4", "--depth", "3", "--epochs", "2",
+            "--batch-size", "6", "--resolution", "32", *(["--lr", change["lr"]] if "lr" in
+                                                          change else [])]
+    before = _snapshot(cut)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and fragment in err[0] and "--resume" in err[0], err
+    assert _snapshot(cut) == before
+    if "lr" in change:
+        assert "(lr 0.005 -> 0.01)" in err[0]
+    if change.get("images") == "more":
+        assert "(train: 18 -> 21 images)" in err[0]
 
 
 def test_ctrl_c_says_how_to_resume(images, weights, tmp_path, capsys, monkeypatch):
