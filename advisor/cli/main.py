@@ -329,7 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         resume = {"search": "; finished trials are kept: run the same command to go on",
                   "benchmark": "; finished runs are kept: run the same command to go on",
-                  "recommend": "; finished trials are kept: run the same command to go on"}
+                  "recommend": "; finished trials are kept: run the same command to go on",
+                  "update": "; run the same command with --resume to go on from the last "
+                            "checkpoint"}
         sys.stderr.write(f"advisor: interrupted{resume.get(args.command, '')}\n")
         return 130
 

@@ -33,12 +33,13 @@ def _recalibrate(update: PreparedUpdate, s: Setup) -> None:
     from advisor.updater.stream import batches
 
     c = s.plan.config
-    loader = (x_y for batch in batches(s.images.train, c.micro_batch or c.batch_size, None)
+    size = c.micro_batch or c.batch_size
+    loader = (x_y for batch in batches(s.images.train, size, None, single=False)
               for x_y in batch.parts())
     update_bn(loader, update.module)
 
 
-def _train(s: Setup, update: PreparedUpdate, resume: bool,
+def _train(s: Setup, update: PreparedUpdate, resume: bool, peak: Callable[[], int | None],
            on_epoch: Callable[[int], None] | None) -> int:
     from advisor.training.trial import DivergedError, check_finite
 
@@ -49,7 +50,7 @@ def _train(s: Setup, update: PreparedUpdate, resume: bool,
 
     def end_of_epoch(done: int, steps: int) -> None:
         s.out.write("checkpoint.pt", lambda tmp: checkpoint.save(tmp, update, done, steps))
-        s.out.save(epochs_done=done)
+        s.out.save(epochs_done=done, peak_rss_bytes=peak())
         if on_epoch is not None:
             on_epoch(done)
 
@@ -73,19 +74,22 @@ def carry_out(s: Setup, resume: bool, on_epoch: Callable[[int], None] | None, st
     before = measure(net, s.images.val, s.images.classes, c.micro_batch or c.batch_size)
     weights_bytes = sum(t.numel() * t.element_size() for t in chain(net.parameters(),
                                                                     net.buffers()))
+    earlier = s.out.ledger.get("peak_rss_bytes") if resume else None  # before a resume
     rss = PeakRss()
-    rss.start()  # from here on the update's own memory: the weights are added below
+    rss.start()  # from here on the update's own memory (its weights were loaded before)
+
+    def peak() -> int | None:
+        above = rss.above_baseline()
+        return None if above is None else max(above + weights_bytes, earlier or 0)
+
     update = prepare(net, c.as_config(), architecture=s.spec.name)
     del net
     train_started = time.perf_counter()
-    steps = _train(s, update, resume, on_epoch)
+    steps = _train(s, update, resume, peak, on_epoch)
     train_seconds = time.perf_counter() - train_started
-    above = rss.above_baseline()
-    peak = None if above is None else above + weights_bytes
-    if resume and peak is not None and s.out.ledger.get("peak_rss_bytes"):
-        peak = max(peak, s.out.ledger["peak_rss_bytes"])  # the earlier part of the run
-    s.out.save(peak_rss_bytes=peak)
-    return _outputs(s, update, before, steps, train_seconds, peak, started, allocator)
+    measured = peak()
+    s.out.save(peak_rss_bytes=measured)
+    return _outputs(s, update, before, steps, train_seconds, measured, started, allocator)
 
 
 def _memory(s: Setup, peak: int | None, allocator: bool) -> MemoryReport:

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from advisor.config import Config
 from advisor.devices.runtime import RUNTIMES
+from advisor.errors import AdvisorError
 from advisor.updater import memory
 from advisor.updater.plan import Plan
 
@@ -29,7 +30,11 @@ def _profile(model: str, config: Config, batch_size: int, resolution: int, num_c
     """The exact step cost (seconds of fake-mode profiling), once per process."""
     from advisor.cost import profile_config
 
-    return profile_config(model, config, batch_size, resolution, num_classes)
+    try:
+        return profile_config(model, config, batch_size, resolution, num_classes)
+    except ValueError as exc:  # e.g. BatchNorm training on one value: a micro-batch of 1
+        raise AdvisorError(f"{config.label} cannot run at batch {batch_size}, {resolution} px: "
+                           f"{str(exc).splitlines()[0]}") from None
 
 
 def predict(plan: Plan, num_classes: int) -> Prediction:

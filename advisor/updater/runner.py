@@ -27,7 +27,7 @@ def run_epochs(update: PreparedUpdate, images: Images, config: TrialConfig, star
                steps: int, end_of_epoch: Callable[[int, int], None]) -> int:
     """Epochs ``start_epoch``.. of the update; ``end_of_epoch(epochs done, steps)`` keeps a
     checkpoint. Returns the steps taken in all."""
-    per_epoch = math.ceil(len(images.train_samples) / config.batch_size)
+    per_epoch = math.ceil(len(images.train_samples) / config.batch_size)  # the bar's steps
     done = start_epoch
     try:
         with progress.progress_bar(config.epochs * per_epoch, "updating") as advance:
@@ -35,7 +35,8 @@ def run_epochs(update: PreparedUpdate, images: Images, config: TrialConfig, star
             for epoch in range(start_epoch, config.epochs):
                 started, seen, loss_sum = time.perf_counter(), 0, 0.0
                 order = epoch_order(len(images.train_samples), config.seed, epoch)
-                for batch in batches(images.train, config.batch_size, config.micro_batch, order):
+                for batch in batches(images.train, config.batch_size, config.micro_batch, order,
+                                     single=not update.prepared.trains_norm_statistics):
                     loss = update.step_batches(batch.parts(), batch.samples)
                     steps, seen, loss_sum = steps + 1, seen + batch.samples, \
                         loss_sum + loss * batch.samples

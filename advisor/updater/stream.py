@@ -57,9 +57,13 @@ class Batch:
 
 
 def batches(dataset: Dataset, batch_size: int, micro_batch: int | None,
-            order: list[int] | None = None) -> Iterator[Batch]:
-    """``order`` (default: as stored) in batches of ``batch_size``; the last may be smaller."""
+            order: list[int] | None = None, single: bool = True) -> Iterator[Batch]:
+    """``order`` (default: as stored) in batches of ``batch_size``; the last may be smaller.
+    ``single=False`` leaves out a last sample that would pass alone: a BatchNorm layer in
+    training mode cannot normalise a single value (a 1x1 feature map of one image)."""
     order = list(range(len(dataset))) if order is None else order
+    if not single and len(order) % batch_size % (micro_batch or batch_size) == 1:
+        order = order[:-1]
     for start in range(0, len(order), batch_size):
         yield Batch(len(order[start:start + batch_size]), order[start:start + batch_size],
                     dataset, micro_batch)

@@ -1,5 +1,7 @@
 """The model an update starts from: a state dict in a file (.pt or .safetensors, so a previous
-update's model.safetensors is updated again), or ``builtin`` / ``imagenet`` as a trial takes.
+update's model.safetensors is updated again), ``builtin`` (the model a trial starts from:
+pretrained here on the built-in data's source classes, cached) or ``imagenet`` (torchvision's
+ImageNet weights as they are, with their 1000 classes: the model a device most likely runs).
 
 A file is checked against the architecture before anything else happens: weights of another
 zoo model are named as such. A model.safetensors advisor wrote carries its class names and
@@ -169,6 +171,9 @@ def read_weights(spec: ModelSpec, weights: str) -> Weights:
                                "variant); use --weights builtin or --weights FILE")
         from torchvision.models import get_model_weights
 
+        from advisor.zoo import imagenet_state_dict
+
+        imagenet_state_dict(spec)  # now, not after OUT/ is written: offline, it is refused
         categories = get_model_weights(spec.torchvision_name).DEFAULT.meta["categories"]
         return Weights(spec, weights, weights, len(categories), tuple(categories), None)
     path = Path(weights).expanduser()

@@ -100,3 +100,14 @@ def test_out_holds_only_what_advisor_wrote(tmp_path):
     assert out.check(force=True) is not None
     OutDir(tmp_path / "out").start({"run": 2}, out.check(force=True), resume=False)
     assert (tmp_path / "out" / "model.safetensors").read_bytes() == b"changed by the user"
+
+
+def test_a_lone_last_sample_is_left_out_only_where_norms_train():
+    from advisor.updater.stream import batches
+
+    data = list(range(13))
+    sizes = [b.samples for b in batches(data, 6, None)]
+    assert sizes == [6, 6, 1]
+    assert [b.samples for b in batches(data, 6, None, single=False)] == [6, 6]
+    assert [b.samples for b in batches(list(range(15)), 6, 2, single=False)] == [6, 6, 2]
+    assert [b.samples for b in batches(list(range(14)), 6, 3, single=False)] == [6, 6, 2]
