@@ -128,6 +128,22 @@ def _recommended(spec: ModelSpec, device: DeviceProfile, constraints: Constraint
     return _config(spec, fields, "recommendation"), result
 
 
+def check_request(spec: ModelSpec, given: dict[str, Any], recipe: str | None,
+                  device: str | DeviceProfile | None,
+                  constraints: Constraints | None) -> DeviceProfile | None:
+    """What the flags alone can tell is wrong, before weights or images are read; the
+    device named, if any."""
+    if recipe is not None and device is not None:
+        raise AdvisorError("--recipe names its device already; drop --device")
+    if constraints is not None and any(v is not None for v in constraints.model_dump().values()) \
+            and device is None:
+        raise AdvisorError("constraints (--max-memory, ...) apply with --device only")
+    if recipe is None and set(given) & set(Config.model_fields):
+        _config(spec, {**given, "resolution": given.get("resolution", defaults.MIN_RESOLUTION)},
+                "update")
+    return refuse_microcontroller(load_device(device)) if device is not None else None
+
+
 def make_plan(spec: ModelSpec, weights: Weights, classes: tuple[str, ...], samples: int,
               images: Path, *, given: dict[str, Any], model_given: bool = True,
               recipe: str | None = None, device: str | DeviceProfile | None = None,
@@ -137,12 +153,7 @@ def make_plan(spec: ModelSpec, weights: Weights, classes: tuple[str, ...], sampl
     """``given``: the run fields set by flags. With ``device`` and no configuration flags the
     configuration is recommended for the device (and shown through ``on_recommendation``);
     with both, the flags run and the device's RAM is checked."""
-    if recipe is not None and device is not None:
-        raise AdvisorError("--recipe names its device already; drop --device")
-    if constraints is not None and any(v is not None for v in constraints.model_dump().values()) \
-            and device is None:
-        raise AdvisorError("constraints (--max-memory, ...) apply with --device only")
-    profile = refuse_microcontroller(load_device(device)) if device is not None else None
+    profile = check_request(spec, given, recipe, device, constraints)
     limit = constraints.max_memory if constraints is not None else None
     if recipe is not None:
         config, profile = _from_recipe(spec, recipe, given, model_given, weights.resolution)

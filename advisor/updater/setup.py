@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from advisor.errors import AdvisorError
 from advisor.updater.images import Images, find_images
 from advisor.updater.outdir import OutDir
-from advisor.updater.plan import RUN_FIELDS, Plan, make_plan
+from advisor.updater.plan import RUN_FIELDS, Plan, check_request, make_plan
 from advisor.updater.prediction import Prediction, check, predict
 from advisor.updater.weights import Weights, read_weights
 from advisor.zoo import ModelSpec, resolve_model
@@ -60,20 +60,24 @@ def _change(key: str, old: Any, new: Any) -> str:
     return f"{old} -> {new}"
 
 
-def _check_resume(previous: dict[str, Any] | None, identity: dict[str, Any], out: OutDir) -> None:
+def _check_resumable(previous: dict[str, Any] | None, out: OutDir) -> None:
     if previous is None:
         raise AdvisorError(f"--resume: advisor started no update in {out.path}")
     if previous.get("finished"):
         raise AdvisorError(f"--resume: the update in {out.path} finished already; run "
                            "without --resume to update again")
+    if previous.get("epochs_done") and not (out.path / "checkpoint.pt").is_file():
+        raise AdvisorError(f"--resume: the checkpoint in {out.path} is missing")
+
+
+def _check_resume(previous: dict[str, Any], identity: dict[str, Any], out: OutDir) -> None:
+    """Refuse to go on with another run than the one that was stopped: say what changed."""
     old = previous.get("identity", {})
     for key in identity:
         if old.get(key) != identity[key]:
             raise AdvisorError(f"--resume: the {key} changed since the update in {out.path} "
                                f"started ({_change(key, old.get(key), identity[key])}): run "
                                "without --resume to start over")
-    if previous.get("epochs_done") and not (out.path / "checkpoint.pt").is_file():
-        raise AdvisorError(f"--resume: the checkpoint in {out.path} is missing")
 
 
 def prepare_update(model: str | None, images: str | Path, out: str | Path, *,
@@ -91,8 +95,11 @@ def prepare_update(model: str | None, images: str | Path, out: str | Path, *,
     if model is None and recipe is None:
         raise AdvisorError("--model: which model is updated? (or give --recipe)")
     spec = resolve_model(model if model is not None else read_recipe(recipe).model)
+    check_request(spec, _given(config), recipe, device, constraints)
     out_dir = OutDir(out)
     previous = out_dir.check(force)
+    if resume:
+        _check_resumable(previous, out_dir)
     start = read_weights(spec, weights)
     data = find_images(images, val_fraction)
     plan = make_plan(spec, start, data.classes, len(data.train_samples), data.root,
@@ -104,7 +111,7 @@ def prepare_update(model: str | None, images: str | Path, out: str | Path, *,
     identity = {"model": spec.name, "task": plan.task, "configuration": plan.run_fields(),
                 "classes": list(data.classes), "weights": start.fingerprint,
                 "images": {"fingerprint": data.fingerprint, "counts": data.counts()}}
-    if resume:
+    if resume and previous is not None:
         _check_resume(previous, identity, out_dir)
     return Setup(spec, start, data, plan, prediction, out_dir, previous, identity,
                  val_fraction)
