@@ -176,9 +176,15 @@ def read_weights(spec: ModelSpec, weights: str) -> Weights:
         imagenet_state_dict(spec)  # now, not after OUT/ is written: offline, it is refused
         categories = get_model_weights(spec.torchvision_name).DEFAULT.meta["categories"]
         return Weights(spec, weights, weights, len(categories), tuple(categories), None)
+    import torch
+
     path = Path(weights).expanduser()
     state, metadata = _read_file(path)
     outputs = check_architecture(spec, state, str(path))
+    broken = next((k for k, v in state.items()
+                   if v.is_floating_point() and not bool(torch.isfinite(v).all())), None)
+    if broken is not None:
+        raise AdvisorError(f"{path}: '{broken}' holds NaN or inf values")
     classes, resolution = _own_metadata(metadata)
     if classes is not None and len(classes) != outputs:
         classes = None

@@ -36,6 +36,7 @@ CASES = [
     ([*GOOD[:4], "{w}/list.pt", *GOOD[5:]], "expected a state dict"),
     ([*GOOD[:4], "{w}/text.safetensors", *GOOD[5:]], "not a safetensors file"),
     ([*GOOD[:4], "{w}/pruned.pt", *GOOD[5:]], "is not a mobilenet_v3_small_050 state dict"),
+    ([*GOOD[:4], "{w}/nan.safetensors", *GOOD[5:]], "holds NaN or inf values"),
     ([*GOOD[:4], "{w}/five.pt", *GOOD[5:], "--task", "shift"],
      "has 5 outputs; the images have 3"),
     ([*GOOD[:4], "{w}/model.safetensors", *GOOD[5:], "--task", "shift"],
@@ -104,6 +105,9 @@ def _user_folder(w):
     torch.save({k: v for k, v in state.items() if not k.startswith("features.0.")},
                w / "pruned.pt")
     from safetensors.torch import save_file
+
+    save_file({k: v.clone() if k != "classifier.3.bias" else v * float("nan")
+               for k, v in state.items()}, str(w / "nan.safetensors"))
 
     save_file(state, str(w / "model.safetensors"),
               metadata={"written_by": "written by advisor (advisor update)",
