@@ -40,6 +40,9 @@ _EXPORTS = {
     "BenchmarkPlan": "advisor.paper",
     "TrialResult": "advisor.training.trial",
     "run_trial": "advisor.training.trial",
+    "prepare": "advisor.updater.prepared",
+    "update": "advisor.updater.job",
+    "evaluate": "advisor.updater.evaluation",
 }
 
 __all__ = [*_EXPORTS, "__version__"]

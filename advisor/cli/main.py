@@ -15,7 +15,8 @@ __all__ = ["build_parser", "main"]
 
 _RESUME = {"search": "; finished trials are kept: run the same command to go on",
            "benchmark": "; finished runs are kept: run the same command to go on",
-           "recommend": "; finished trials are kept: run the same command to go on"}
+           "recommend": "; finished trials are kept: run the same command to go on",
+           "update": "; run the same command with --resume to go on from the last checkpoint"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -154,4 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_recommend(sub)
     _add_tui(sub)
     _add_benchmark(sub)
+    from advisor.cli import update_command  # advisor update and advisor evaluate
+
+    update_command.add_parsers(sub)
     return parser
