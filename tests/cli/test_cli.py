@@ -26,6 +26,7 @@ def test_models_json_lists_aliases(capsys):
     assert "mobilenetv3" in models["mobilenet_v3_small"]["aliases"]
 
 
+@pytest.mark.slow
 def test_trial_json_reports_before_and_after(capsys):
     code, out, _ = _run(capsys, "trial", "--model", "mobilenetv3", "--task", "unseen",
                         "--method", "head", "--epochs", "1", "--json")

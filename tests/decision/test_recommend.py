@@ -50,6 +50,7 @@ def _recommend(study, device, **kw):
                      configs=CONFIGS, **kw)
 
 
+@pytest.mark.slow
 def test_recommendation_is_complete_and_explained(study):
     result = _recommend(study, "jetson-nano")
     chosen = result.recommendation
@@ -66,6 +67,7 @@ def test_recommendation_is_complete_and_explained(study):
     assert any("ESTIMATE" in n for n in result.notes)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prefer", ["memory", "time", "flash"])
 def test_ties_go_to_the_cheapest_by_preference_and_are_said(study, prefer):
     """Options the evidence cannot tell apart from the most accurate are ties; the cheapest
@@ -88,6 +90,7 @@ def test_ties_go_to_the_cheapest_by_preference_and_are_said(study, prefer):
     assert all(o.standing.kind == "less_accurate" for o in less)
 
 
+@pytest.mark.slow
 def test_the_device_changes_the_recommendation(study, tmp_path):
     path = tmp_path / "tiny.toml"
     path.write_text(TINY)
@@ -103,12 +106,14 @@ def test_the_device_changes_the_recommendation(study, tmp_path):
     assert small.recommendation.required_ram_bytes <= load_device(str(path)).usable_ram
 
 
+@pytest.mark.slow
 def test_impossible_constraint_names_the_closest_option(study):
     result = _recommend(study, "jetson-nano", constraints=Constraints(min_accuracy=0.999))
     assert result.recommendation is None
     assert "min-accuracy" in result.suggestion
 
 
+@pytest.mark.slow
 def test_a_memory_cap_is_met_by_micro_batching(study):
     """A cap between what the lightest candidate needs at batch 32 and at batch 16: nothing
     fits at the device's batch as it is; gradient accumulation keeps the batch and fits, and
@@ -125,6 +130,7 @@ def test_a_memory_cap_is_met_by_micro_batching(study):
     assert chosen.full_depth_ram_bytes > cap.max_memory
 
 
+@pytest.mark.slow
 def test_where_one_forward_pass_does_not_fit_the_bound_is_named(study, tmp_path):
     """A board whose RAM holds one sample's forward pass at 32 px but not at 64 px: no lever
     can help at 64 px; the answer names that bound and the resolution that fits."""
@@ -146,6 +152,7 @@ def test_where_one_forward_pass_does_not_fit_the_bound_is_named(study, tmp_path)
     assert smaller.recommendation is not None
 
 
+@pytest.mark.slow
 def test_cli_json_contract_and_exit_codes(study, capsys, monkeypatch):
     import advisor.decision.recommend as r
 
@@ -168,6 +175,7 @@ def test_cli_json_contract_and_exit_codes(study, capsys, monkeypatch):
     assert info.value.code == 2
 
 
+@pytest.mark.slow
 def test_evidence_once_then_decide_per_device_matches_recommend(study):
     from advisor.decision.recommend import decide, study_evidence
 

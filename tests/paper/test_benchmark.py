@@ -22,6 +22,7 @@ def tiny(tmp_path_factory):
     return out, benchmark(BenchmarkPlan(**TINY), out)
 
 
+@pytest.mark.slow
 def test_writes_every_file_with_its_columns(tiny):
     out, report = tiny
     assert report.runs == 4 and report.executed == 4 and report.failed == 0
@@ -49,6 +50,7 @@ def test_writes_every_file_with_its_columns(tiny):
     assert report.claims[0].verdict == "cannot check"
 
 
+@pytest.mark.slow
 def test_finished_runs_are_not_repeated(tiny, monkeypatch):
     out, _ = tiny
 
@@ -59,6 +61,7 @@ def test_finished_runs_are_not_repeated(tiny, monkeypatch):
     assert benchmark(BenchmarkPlan(**TINY), out).executed == 0
 
 
+@pytest.mark.slow
 def test_a_crash_loses_no_other_run_and_is_retried(tmp_path, monkeypatch):
     real = trial_module.run_trial
 
@@ -86,6 +89,7 @@ def test_refused_configuration_is_reported_not_run(tmp_path):
     assert row["status"] == "refused" and "groups" in row["error"]
 
 
+@pytest.mark.slow
 def test_runs_seed_a_study(tiny, tmp_path):
     out, _ = tiny
     results = [json.loads(line)["result"] for line in (out / "runs.jsonl").read_text().split()]
@@ -100,6 +104,7 @@ def test_runs_seed_a_study(tiny, tmp_path):
     assert all(t.constraints == {"refused": 0.0} for t in study.trials)
 
 
+@pytest.mark.slow
 def test_cli_seeds_the_study_from_a_finished_benchmark(tiny, tmp_path, capsys):
     out, _ = tiny
     storage = f"sqlite:///{tmp_path / 'cli.db'}"
@@ -122,6 +127,7 @@ def test_bad_plan_is_one_line_and_exit_2(argv, tmp_path, capsys):
     assert err.startswith("advisor: error:") and "\n" not in err
 
 
+@pytest.mark.slow
 def test_the_depth_dimension_is_measured_plotted_and_judged(tmp_path):
     """Two families, two depths: every run at both depths, the depth plots, and a verdict on
     whether limiting the depth recovers PEFT's memory saving on the depthwise CNN."""

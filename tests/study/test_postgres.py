@@ -16,6 +16,8 @@ from advisor.errors import AdvisorError
 from advisor.study.repeats import seed_of
 from advisor.study.search import NoStudy, open_study, search
 
+pytestmark = pytest.mark.slow  # a PostgreSQL server and worker processes
+
 State = optuna.trial.TrialState
 
 

@@ -14,6 +14,7 @@ def storage(tmp_path):
     return f"sqlite:///{tmp_path / 'study.db'}"
 
 
+@pytest.mark.slow
 def test_study_is_stored_and_resumable(storage):
     first = search("mobilenetv3", "unseen", trials=2, storage=storage, epochs=1)
     assert len(first.trials) == 2
@@ -26,6 +27,7 @@ def test_study_is_stored_and_resumable(storage):
         assert 0 <= result["accuracy_after"] <= 1 and result["cost"]["memory"]["peak_bytes"] > 0
 
 
+@pytest.mark.slow
 def test_a_crashing_trial_does_not_lose_the_others(storage, monkeypatch):
     from advisor.training import trial as trial_module
 
@@ -66,6 +68,7 @@ def test_bad_storage_and_missing_study_are_user_errors(tmp_path):
         search_module.search(trials=0)
 
 
+@pytest.mark.slow
 def test_a_user_error_stops_the_search_at_once(storage, tmp_path):
     """A dataset that cannot be read is the user's mistake, not a trial fault: the search ends
     with that one line after one trial instead of failing every trial; a folder that is not
@@ -96,6 +99,7 @@ def test_a_trial_fault_keeps_its_reason(storage, monkeypatch):
     assert failed and all("simulated kernel fault" in t.user_attrs["error"] for t in failed)
 
 
+@pytest.mark.slow
 def test_reading_a_study_does_not_write_it(storage):
     search("mobilenetv3", "unseen", trials=1, storage=storage, epochs=1)
     before = open_study("mobilenet_v3_small", "unseen", storage, epochs=1, create=False)
@@ -140,6 +144,7 @@ def test_a_dead_workers_trial_is_failed_and_retried_and_a_rerun_draws_anew(stora
     assert drawn[3:] != drawn[:3]  # the rerun continued the search instead of replaying it
 
 
+@pytest.mark.slow
 def test_a_study_of_another_task_is_not_mixed(storage):
     search("mobilenetv3", "unseen", trials=1, storage=storage, epochs=1, name="mine")
     with pytest.raises(AdvisorError, match="holds trials of task unseen"):

@@ -29,6 +29,7 @@ def _draws(study):
     return _draws_of(study.trials)
 
 
+@pytest.mark.slow
 def test_jobs_share_one_journal_without_losing_or_repeating_a_trial(tmp_path):
     journal = str(tmp_path / "studies.journal")
     study = search("mobilenetv3", "unseen", trials=3, storage=journal, epochs=1, jobs=2)
@@ -40,6 +41,7 @@ def test_jobs_share_one_journal_without_losing_or_repeating_a_trial(tmp_path):
     assert os.getpid() not in {t.user_attrs["worker"]["pid"] for t in study.trials}
 
 
+@pytest.mark.slow
 def test_the_same_seed_draws_and_measures_the_same_in_one_process(tmp_path):
     runs = [search("mobilenetv3", "unseen", trials=2, storage=str(tmp_path / f"{i}.journal"),
                    epochs=1, seed=7) for i in range(2)]
@@ -68,6 +70,7 @@ def test_a_dead_workers_running_trial_is_failed_and_queued_once(tmp_path):
     assert "worker" in study.trials[2].user_attrs  # inherited from the dead trial: not its own
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_a_worker_killed_mid_trial_loses_nothing_and_the_rerun_goes_on(tmp_path):
     """SIGKILL during a trial: finished trials stay; the rerun fails the killed trial, runs

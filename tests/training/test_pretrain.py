@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 # One process: once all are ready, pretrain (one epoch: the lock, not the recipe, is under
 # test) through the real source_model, noting each real pretraining in a log; print what it got.
 CHILD = textwrap.dedent("""
@@ -34,6 +36,7 @@ CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_processes_pretraining_at_once_share_one_pretraining(tmp_path):
     log = tmp_path / "pretrained.log"
     env = {**os.environ, "ADVISOR_CACHE_DIR": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
@@ -48,6 +51,7 @@ def test_processes_pretraining_at_once_share_one_pretraining(tmp_path):
     assert sum("waiting for another process" in err for _, err in outputs) == 2
 
 
+@pytest.mark.slow
 def test_a_cached_checkpoint_loads_while_another_process_holds_the_lock(unseen_task, capfd):
     """Workers of one search load the cached model at once; none waits for the others' loads,
     nor says it waits for a pretraining that is not happening."""

@@ -5,6 +5,7 @@ from advisor.errors import AdvisorError, IncompatibleConfigError
 from advisor.training.trial import run_trial
 
 
+@pytest.mark.slow
 def test_lora_trial_learns_unseen_classes():
     result = run_trial(TrialConfig(model="mobilenetv3", task="unseen", method="lora", rank=4,
                                    epochs=2))
@@ -16,6 +17,7 @@ def test_lora_trial_learns_unseen_classes():
     assert result.steps == 2 * -(-359 // 32)
 
 
+@pytest.mark.slow
 def test_bias_trial_recovers_from_shift():
     result = run_trial(TrialConfig(model="mobilenetv3", task="shift", method="bias", epochs=3))
     assert result.accuracy_before < result.source_accuracy - 0.05  # the shift hurts
@@ -35,6 +37,7 @@ def test_impossible_config_is_refused_before_training():
         run_trial(TrialConfig(method="prompt"))
 
 
+@pytest.mark.slow
 def test_trial_measures_the_cost_of_its_own_steps():
     from advisor.cost import profile_config
 
@@ -51,6 +54,7 @@ def test_trial_measures_the_cost_of_its_own_steps():
     assert run_trial(config, profile=False).cost is None
 
 
+@pytest.mark.slow
 def test_a_diverging_trial_is_a_fault_with_its_reason_not_an_accuracy():
     """LoRA at lr 0.99 drives the loss to NaN within an epoch: the trial says so instead of
     reporting the accuracy of a broken model (the search records it as failed)."""

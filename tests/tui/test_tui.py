@@ -159,6 +159,7 @@ async def test_enter_opens_the_breakdown_and_help_opens(make_app):
         assert isinstance(app.screen, HelpScreen)
 
 
+@pytest.mark.slow
 async def test_search_runs_in_the_background_with_progress(study_db, tmp_path):
     db = tmp_path / "search.db"
     shutil.copy(study_db, db)
