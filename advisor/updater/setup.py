@@ -16,7 +16,7 @@ from advisor.updater.images import Images, find_images
 from advisor.updater.outdir import OutDir
 from advisor.updater.plan import RUN_FIELDS, Plan, check_request, make_plan
 from advisor.updater.prediction import Prediction, check, predict
-from advisor.updater.weights import Weights, read_weights
+from advisor.updater.weights import Weights, starting_weights
 from advisor.zoo import ModelSpec, resolve_model
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def prepare_update(model: str | None, images: str | Path, out: str | Path, *,
     previous = out_dir.check(force)
     if resume:
         _check_resumable(previous, out_dir)
-    start = read_weights(spec, weights)
+    start = starting_weights(spec, weights)
     data = find_images(images, val_fraction)
     plan = make_plan(spec, start, data.classes, len(data.train_samples), data.root,
                      given=_given(config), model_given=model is not None, recipe=recipe,
