@@ -90,11 +90,11 @@ def prepare_update(model: str | None, images: str | Path, out: str | Path, *,
                    on_recommendation: Callable[[Recommendation], None] | None = None) -> Setup:
     """Every check of ``update``, cheapest first; one line (AdvisorError) for the first that
     fails. Nothing is written."""
-    from advisor.updater.recipe import read_recipe
+    from advisor.decision.recipe import read_recipe
 
     if model is None and recipe is None:
         raise AdvisorError("--model: which model is updated? (or give --recipe)")
-    spec = resolve_model(model if model is not None else read_recipe(recipe).model)
+    spec = resolve_model(model if model is not None else read_recipe(recipe).trial.model)
     check_request(spec, _given(config), recipe, device, constraints)
     out_dir = OutDir(out)
     previous = out_dir.check(force)
