@@ -59,7 +59,7 @@ def _device(path: Path, document: dict) -> DeviceProfile:
 
 def read_recipe(path: str | Path) -> Recipe:
     """The export at ``path`` (.json or .toml); one line if it is not one."""
-    path = Path(path)
+    path = Path(path).expanduser()
     if path.suffix not in (".json", ".toml"):
         raise AdvisorError(f"{path}: a recipe is the .json or .toml file an export wrote")
     document = _document(path)

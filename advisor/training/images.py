@@ -10,14 +10,19 @@ a study is opened); ``read_image_folder`` decodes, which also finds truncated fi
 from __future__ import annotations
 
 import functools
+import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 
 from advisor.errors import AdvisorError
 from advisor.userfiles import check_file
+
+if TYPE_CHECKING:
+    import PIL.Image
 
 Signature = tuple[tuple[str, int, int, int], ...]  # (path, class, size, mtime) per image
 
@@ -46,7 +51,8 @@ def resize(images: torch.Tensor, resolution: int) -> torch.Tensor:
                          align_corners=False, antialias=images.shape[-1] > resolution)
 
 
-def _reason(exc: Exception) -> str:
+def unreadable_reason(exc: Exception) -> str:
+    """Why an image file cannot be read, in a few words (PIL raises many kinds of error)."""
     from PIL import UnidentifiedImageError
 
     if isinstance(exc, AdvisorError):
@@ -62,7 +68,7 @@ def _refuse_bad(root: str, bad: list[tuple[str, Exception]], total: int) -> None
         first, exc = bad[0]
         raise AdvisorError(
             f"{root}: {len(bad)} of {total} image files cannot be read (first: "
-            f"{Path(first).relative_to(root)}: {_reason(exc)}); remove or replace them")
+            f"{Path(first).relative_to(root)}: {unreadable_reason(exc)}); remove or replace them")
 
 
 def scan_image_folder(root: str) -> ScannedFolder:
@@ -102,17 +108,30 @@ def read_image_folder(root: str, resolution: int) -> tuple[torch.Tensor, torch.T
     return images, labels, scan.classes
 
 
+def read_image(path: str, draft: int | None = None) -> tuple[bytes, PIL.Image.Image]:
+    """The file's bytes and its image, decoded: every byte read, so a truncated file fails
+    here where a header check passes it. ``draft``: a JPEG decoded at about that size (enough
+    to check it, cheaper)."""
+    from PIL import Image
+
+    check_file(path, "image")
+    data = Path(path).read_bytes()
+    image = Image.open(io.BytesIO(data))
+    if draft is not None:
+        image.draft("RGB", (draft, draft))
+    image.load()
+    return data, image
+
+
 @functools.lru_cache(maxsize=2)
 def _decode(root: str, signature: Signature, resolution: int) -> tuple[torch.Tensor,
                                                                        torch.Tensor]:
-    from PIL import Image
     from torchvision.transforms.v2.functional import pil_to_tensor
 
     images, bad = [], []
     for path, _, _, _ in signature:
         try:
-            with open(path, "rb") as f:
-                rgb = Image.open(f).convert("RGB")  # as torchvision's default loader
+            rgb = read_image(path)[1].convert("RGB")  # as torchvision's default loader
         except Exception as exc:  # a truncated file passes the header check
             bad.append((path, exc))
             continue

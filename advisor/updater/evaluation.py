@@ -92,11 +92,11 @@ def evaluate(model: str, weights: str, images: str, *, resolution: int | None = 
     folder, the validation part of ``val_fraction``, or every image of ``images``/<class>/."""
     from advisor.config import check_scale
     from advisor.updater.images import images_to_evaluate
-    from advisor.updater.weights import read_weights, starting_model
+    from advisor.updater.weights import starting_model, starting_weights
     from advisor.zoo import resolve_model
 
     spec = resolve_model(model)
-    w = read_weights(spec, weights)
+    w = starting_weights(spec, weights)
     resolution = resolution or w.resolution
     if resolution is None:
         raise AdvisorError("--resolution: the weights do not say which resolution they were "

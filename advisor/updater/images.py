@@ -8,19 +8,20 @@ files whose names torchvision does not take for images are ignored, as ImageFold
 
 Unreadable or corrupt images are refused, not skipped: a data set silently smaller than the
 user's would change the update without a word. The error names the first bad file and how
-many there are. Every image is decoded once here for that (and hashed for the fingerprint).
+many there are. Every image is decoded once here for that, by the reader of every image folder
+(training/images.py), and hashed for the fingerprint.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from advisor import progress
 from advisor.errors import AdvisorError
+from advisor.training.images import read_image, unreadable_reason
 
 if TYPE_CHECKING:
     from torch.utils.data import Dataset
@@ -135,14 +136,6 @@ def _check_counts(root: Path, classes: list[str], train: list[Sample],
                            "--val-fraction")
 
 
-def _decodes(data: bytes) -> None:
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as image:
-        image.draft("RGB", (256, 256))  # JPEG: decode at a reduced scale (every byte read)
-        image.load()
-
-
 def _scan(root: Path, splits: dict[str, list[Sample]], classes: list[str]) -> str:
     """Decode every image once; refuse if any fails. The fingerprint of the data."""
     digest, bad = hashlib.sha256(), []
@@ -151,11 +144,10 @@ def _scan(root: Path, splits: dict[str, list[Sample]], classes: list[str]) -> st
         for split, samples in splits.items():
             for path, label in samples:
                 try:
-                    data = Path(path).read_bytes()
-                    _decodes(data)
+                    data, image = read_image(path, draft=256)
+                    image.close()
                 except Exception as exc:  # PIL raises many kinds: each means unreadable
-                    bad.append((path, str(exc).splitlines()[0] if str(exc) else
-                                type(exc).__name__))
+                    bad.append((path, unreadable_reason(exc)))
                     continue
                 finally:
                     advance(1)

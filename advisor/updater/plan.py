@@ -13,9 +13,9 @@ from pydantic import ValidationError
 
 from advisor import defaults
 from advisor.config import Config, TrialConfig
+from advisor.decision.recipe import read_recipe
 from advisor.devices.profile import Constraints, DeviceProfile, load_device
 from advisor.errors import AdvisorError, validation_message
-from advisor.updater.recipe import read_recipe, recipe_device
 from advisor.updater.weights import Weights
 from advisor.zoo import ModelSpec
 
@@ -76,14 +76,15 @@ def _config(spec: ModelSpec, fields: dict[str, Any], what: str) -> TrialConfig:
 
 
 def _from_recipe(spec: ModelSpec, path: str, given: dict[str, Any], model_given: bool,
-                 weights_resolution: int | None) -> tuple[TrialConfig, DeviceProfile | None]:
-    recipe = read_recipe(path)
+                 weights_resolution: int | None) -> tuple[TrialConfig, DeviceProfile]:
     from advisor.zoo import resolve_model
 
-    written_for = resolve_model(recipe.model).name
+    recipe = read_recipe(path)
+    written_for = resolve_model(recipe.trial.model).name
     if model_given and written_for != spec.name:
         raise AdvisorError(f"recipe {path} was written for {written_for}, not {spec.name}")
-    fields = {k: v for k, v in recipe.configuration.items() if k in RUN_FIELDS}
+    fields = {k: getattr(recipe.trial, k) for k in recipe.trial.model_fields_set
+              if k in RUN_FIELDS}  # as written: what the recipe leaves out is a default
     config = _config(resolve_model(written_for), fields, f"recipe {path}")
     try:
         flagged = _config(resolve_model(written_for), {**fields, **given}, "update")
@@ -97,8 +98,7 @@ def _from_recipe(spec: ModelSpec, path: str, given: dict[str, Any], model_given:
     if weights_resolution is not None and weights_resolution != config.resolution:
         raise AdvisorError(f"recipe {path} was written for {config.resolution} px; the weights "
                            f"were updated at {weights_resolution} px")
-    device = recipe_device(recipe, path)
-    return flagged or config, refuse_microcontroller(device) if device else None
+    return flagged or config, refuse_microcontroller(recipe.device)
 
 
 def _evidence(spec: ModelSpec, task: str, images: Path):

@@ -81,7 +81,7 @@ class PreparedUpdate:
 
 def identify(model: nn.Module) -> ModelSpec:
     """The zoo architecture ``model`` is (any head size), by its parameters' names and shapes."""
-    from advisor.updater.weights import difference
+    from advisor.weights import difference
 
     state = model.state_dict()
     for spec in MODELS.values():

@@ -16,7 +16,7 @@ from advisor.updater.images import Images, find_images
 from advisor.updater.outdir import OutDir
 from advisor.updater.plan import RUN_FIELDS, Plan, check_request, make_plan
 from advisor.updater.prediction import Prediction, check, predict
-from advisor.updater.weights import Weights, read_weights
+from advisor.updater.weights import Weights, starting_weights
 from advisor.zoo import ModelSpec, resolve_model
 
 if TYPE_CHECKING:
@@ -90,17 +90,17 @@ def prepare_update(model: str | None, images: str | Path, out: str | Path, *,
                    on_recommendation: Callable[[Recommendation], None] | None = None) -> Setup:
     """Every check of ``update``, cheapest first; one line (AdvisorError) for the first that
     fails. Nothing is written."""
-    from advisor.updater.recipe import read_recipe
+    from advisor.decision.recipe import read_recipe
 
     if model is None and recipe is None:
         raise AdvisorError("--model: which model is updated? (or give --recipe)")
-    spec = resolve_model(model if model is not None else read_recipe(recipe).model)
+    spec = resolve_model(model if model is not None else read_recipe(recipe).trial.model)
     check_request(spec, _given(config), recipe, device, constraints)
     out_dir = OutDir(out)
     previous = out_dir.check(force)
     if resume:
         _check_resumable(previous, out_dir)
-    start = read_weights(spec, weights)
+    start = starting_weights(spec, weights)
     data = find_images(images, val_fraction)
     plan = make_plan(spec, start, data.classes, len(data.train_samples), data.root,
                      given=_given(config), model_given=model is not None, recipe=recipe,

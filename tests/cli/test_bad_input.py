@@ -6,7 +6,7 @@ fragment the line must contain).
 comments, a SQLite database of their own, a file at an export path, a FIFO, a directory, image
 folders and weights files, good and bad. Every kind of file advisor reads is here: device
 TOML, studies (journal files, SQLite), weights, image folders, Fashion-MNIST folders (the
-exported recipe is read by no command yet: tests/decision/test_recipe.py).
+exported recipe, read by advisor update: tests/updater/ and tests/decision/test_recipe.py).
 A storage path (no ``://``) is an Optuna journal file; a URL a database.
 """
 
