@@ -12,7 +12,7 @@ from advisor.cost import profile_batch_scaled, profile_config
     ("mobilenet_v3_small", "lora", 4, "no-depthwise"),
     ("mobilenet_v3_small", "galore", 8, "all"),
     ("resnet18", "bias", None, "all"),
-    ("mobilenet_v2", "dora", 2, "pointwise"),
+    pytest.param("mobilenet_v2", "dora", 2, "pointwise", marks=pytest.mark.slow),
 ])
 def test_batch_scaled_cost_equals_direct_profile(model, method, rank, targets):
     config = Config(method=method, rank=rank, targets=targets)

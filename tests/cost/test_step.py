@@ -14,7 +14,8 @@ from advisor.methods import get_method
 from advisor.zoo import build_model, resolve_model
 
 CASES = [("full", None, "all"), ("head", None, "all"), ("norm_head", None, "all"),
-         ("bias", None, "all"), ("lora", 4, "no-depthwise"), ("dora", 2, "pointwise"),
+         ("bias", None, "all"), ("lora", 4, "no-depthwise"),
+         pytest.param("dora", 2, "pointwise", marks=pytest.mark.slow),
          ("galore", 4, "all")]
 
 

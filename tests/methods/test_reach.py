@@ -19,10 +19,13 @@ from advisor.methods.inference_bn import InferenceBatchNorm2d
 from advisor.zoo import build_model, resolve_model
 
 MODEL = "mobilenet_v3_small"
+SLOW = pytest.mark.slow  # the two slowest real steps
 LEVERS = [dict(method="full", depth=4), dict(method="full", checkpointing=True),
           dict(method="lora", rank=4, depth=3, checkpointing=True),
-          dict(method="full", micro_batch=2), dict(method="bias", micro_batch=3, depth=5),
-          dict(method="galore", rank=2, micro_batch=2), dict(method="norm_head", depth=0)]
+          pytest.param(dict(method="full", micro_batch=2), marks=SLOW),
+          dict(method="bias", micro_batch=3, depth=5),
+          pytest.param(dict(method="galore", rank=2, micro_batch=2), marks=SLOW),
+          dict(method="norm_head", depth=0)]
 
 
 @pytest.mark.parametrize("fields", LEVERS, ids=lambda f: Config(**f).label)

@@ -165,6 +165,7 @@ def _fake_result(config, **_):
                                          memory=cost.memory, storage_bytes=cost.storage_bytes))
 
 
+@pytest.mark.slow
 def test_front_runners_are_run_again_under_new_seeds(storage, monkeypatch):
     """From the thirteenth trial on, one trial in four re-runs the most accurate configuration
     that has fewer than 3 trials, with a seed it has not had, and so do the last two trials of
@@ -188,6 +189,7 @@ def test_front_runners_are_run_again_under_new_seeds(storage, monkeypatch):
         assert seeds == [repeats.seed_of(t) for t in ts]
 
 
+@pytest.mark.slow
 def test_a_short_search_confirms_at_most_a_quarter_of_its_trials(storage, monkeypatch):
     """Nothing is repeated in the opening (twelve trials), and a search extended a few trials
     at a time keeps exploring: three more confirm nothing; of the next four, the last

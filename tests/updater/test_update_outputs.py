@@ -104,7 +104,7 @@ def test_dora_with_a_new_head_loads_onto_a_base_with_the_new_class_count(images,
 
 
 @pytest.mark.parametrize("config", [
-    {"method": "bias", "micro_batch": 3},
+    pytest.param({"method": "bias", "micro_batch": 3}, marks=pytest.mark.slow),
     pytest.param({"method": "full", "checkpointing": True}, marks=pytest.mark.slow),
     pytest.param({"method": "galore", "rank": 2, "depth": 3}, marks=pytest.mark.slow)],
     ids=["bias-micro-batch", "full-checkpointing", "galore-depth"])

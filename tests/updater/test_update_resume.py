@@ -45,6 +45,7 @@ def _equal(a, b) -> bool:
 @pytest.mark.parametrize("config", [
     LORA, pytest.param({**LORA, "method": "galore", "rank": 2, "micro_batch": 3},
                        marks=pytest.mark.slow)], ids=["lora", "galore-micro-batch"])
+@pytest.mark.slow
 def test_a_killed_and_resumed_update_equals_an_uninterrupted_one(images, weights, tmp_path,
                                                                  config):
     whole = update(MODEL, images, tmp_path / "whole", weights=str(weights), config=config)
