@@ -73,13 +73,13 @@ def starting_weights(work: Path, model: str, resolution: int) -> Path:
     """What `advisor update --weights builtin` starts from at this resolution, as a file."""
     import torch
 
-    from advisor.updater.weights import read_weights
+    from advisor.updater import weights
     from advisor.zoo import resolve_model
 
     path = work / "weights" / f"{model}-builtin-r{resolution}.pt"
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        state = read_weights(resolve_model(model), "builtin").state_dict(resolution)
+        state = weights.starting_weights(resolve_model(model), "builtin").state_dict(resolution)
         torch.save(state, path.with_suffix(".tmp"))
         os.replace(path.with_suffix(".tmp"), path)
     return path
