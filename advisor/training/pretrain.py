@@ -33,7 +33,7 @@ class SourceModel:
     source_accuracy: float
 
 
-def _cache_path(spec: ModelSpec, task: Task, init: str) -> Path:
+def cache_path(spec: ModelSpec, task: Task, init: str) -> Path:
     return weights_dir() / (f"{spec.name}-{init}-src{task.source_fingerprint}"
                             f"-r{task.resolution}-v{RECIPE['version']}.pt")
 
@@ -72,7 +72,7 @@ def source_model(spec: ModelSpec, task: Task, weights: str = "builtin") -> Sourc
     if weights not in ("builtin", "imagenet"):
         model = _load_file(spec, task, weights)
         return SourceModel(model, accuracy(model, task.source.test))
-    path = _cache_path(spec, task, weights)
+    path = cache_path(spec, task, weights)
     # A checkpoint on disk is whole (written atomically), so it is read without the lock:
     # workers of one search loading it at once neither queue behind each other nor say they
     # wait for a pretraining. An unreadable one is dealt with below, under the lock.

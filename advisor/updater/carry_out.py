@@ -3,10 +3,10 @@ memory), then write the outputs and the manifest."""
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from collections.abc import Callable
-from itertools import chain
 
 from advisor.errors import AdvisorError
 from advisor.updater import checkpoint
@@ -69,19 +69,19 @@ def carry_out(s: Setup, resume: bool, on_epoch: Callable[[int], None] | None, st
     c = s.plan.config
     s.out.start(s.identity, s.previous, resume)
     s.images.set_resolution(c.resolution)
-    net = starting_model(s.weights, c.resolution, len(s.images.classes), s.plan.task == "unseen",
-                         c.seed)
-    before = measure(net, s.images.val, s.images.classes, c.micro_batch or c.batch_size)
-    weights_bytes = sum(t.numel() * t.element_size() for t in chain(net.parameters(),
-                                                                    net.buffers()))
+    weights = s.weights.ready(c.resolution)  # pretrained (if builtin) before the baseline
+    gc.collect()
     earlier = s.out.ledger.get("peak_rss_bytes") if resume else None  # before a resume
     rss = PeakRss()
-    rss.start()  # from here on the update's own memory (its weights were loaded before)
+    rss.start()  # as the runtime model was fitted: everything imported, no model built yet
 
     def peak() -> int | None:
         above = rss.above_baseline()
-        return None if above is None else max(above + weights_bytes, earlier or 0)
+        return None if above is None else max(above, earlier or 0)
 
+    net = starting_model(weights, c.resolution, len(s.images.classes), s.plan.task == "unseen",
+                         c.seed)
+    before = measure(net, s.images.val, s.images.classes, c.micro_batch or c.batch_size)
     update = prepare(net, c.as_config(), architecture=s.spec.name)
     del net
     train_started = time.perf_counter()

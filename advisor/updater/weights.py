@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,9 +35,25 @@ class Weights:
     head_outputs: int
     classes: tuple[str, ...] | None  # known for builtin, imagenet and advisor's own files
     resolution: int | None  # the one advisor's own file was updated at
+    cached: Path | None = None  # builtin, once pretrained: its checkpoint (``ready``)
+
+    def ready(self, resolution: int) -> Weights:
+        """These weights with the built-in pretraining done and on disk, so that reading them
+        later costs one copy of the weights, not the pretraining data (an update calls this
+        before its memory baseline)."""
+        if self.source != "builtin":
+            return self
+        from advisor.training.pretrain import cache_path
+
+        _builtin(self.spec, resolution)
+        return replace(self, cached=cache_path(self.spec, _builtin_task(resolution), "builtin"))
 
     def state_dict(self, resolution: int) -> dict[str, torch.Tensor]:
         """The starting weights (each call reads them anew: a run trains its copy in place)."""
+        if self.source == "builtin" and self.cached is not None and self.cached.is_file():
+            import torch
+
+            return torch.load(self.cached, map_location="cpu", weights_only=True)["state_dict"]
         if self.source == "builtin":
             return _builtin(self.spec, resolution)[0].state_dict()
         if self.source == "imagenet":
@@ -50,10 +66,15 @@ class Weights:
 def _builtin(spec: ModelSpec, resolution: int):
     """The model a trial starts from: pretrained on the built-in data's source classes."""
     from advisor.training.pretrain import source_model
+
+    task = _builtin_task(resolution)
+    return source_model(spec, task, "builtin").model, task.source.class_names
+
+
+def _builtin_task(resolution: int):
     from advisor.training.tasks import load_task
 
-    task = load_task(defaults.TASK, defaults.DATASET, resolution)
-    return source_model(spec, task, "builtin").model, task.source.class_names
+    return load_task(defaults.TASK, defaults.DATASET, resolution)
 
 
 def _as_float32(state: dict) -> dict:

@@ -66,7 +66,7 @@ def test_a_cached_checkpoint_loads_while_another_process_holds_the_lock(unseen_t
     expected = pretrain.source_model(spec, unseen_task).source_accuracy  # cached from here on
     capfd.readouterr()
     got = []
-    path = pretrain._cache_path(spec, unseen_task, "builtin")
+    path = pretrain.cache_path(spec, unseen_task, "builtin")
     with FileLock(str(path) + ".lock"):  # as a worker pretraining or loading right now
         loader = threading.Thread(
             target=lambda: got.append(pretrain.source_model(spec, unseen_task)))
