@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.errors import AdvisorError
 from advisor.userfiles import check_file
-from advisor.zoo import MODELS, ModelSpec, build_model, get_head, skeleton
+from advisor.zoo import MODELS, ModelSpec, build_model, get_head, head_shape, skeleton
 
 if TYPE_CHECKING:
     from torch import nn
@@ -72,7 +72,8 @@ def _head_outputs(spec: ModelSpec, state: dict[str, Any]) -> int | None:
     import torch
 
     head = state.get(f"{spec.head}.weight")
-    return int(head.shape[0]) if isinstance(head, torch.Tensor) and head.dim() == 2 else None
+    return int(head.shape[0]) if isinstance(head, torch.Tensor) and head.dim() in (2, 4) \
+        else None  # a Linear head, or a 1x1 conv head (SqueezeNet)
 
 
 def difference(spec: ModelSpec, state: dict[str, Any]) -> str | None:
@@ -106,10 +107,10 @@ def _check_head(path: Path, state: dict[str, Any], spec: ModelSpec) -> None:
     head = state.get(key)
     if head is None:
         raise AdvisorError(f"{path}: no '{key}'; is this a {spec.name} checkpoint?")
-    features = get_head(skeleton(spec), spec).in_features
-    if not isinstance(head, torch.Tensor) or head.dim() != 2:
+    features = head_shape(get_head(skeleton(spec), spec))[1]
+    if not isinstance(head, torch.Tensor) or head.dim() not in (2, 4):
         raise AdvisorError(f"{path}: '{key}' is {_what(head)}; {spec.name}'s head weight is "
-                           f"a 2-d tensor (classes x {features})")
+                           f"a tensor of (classes x {features})")
     if head.shape[1] != features or head.shape[0] < 1:
         raise AdvisorError(f"{path}: '{key}' has shape {tuple(head.shape)}; {spec.name}'s "
                            f"head weight is (classes x {features}), classes >= 1")

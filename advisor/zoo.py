@@ -1,5 +1,10 @@
-"""Model registry over torchvision builders: names, aliases, the head, the blocks an update can
-reach back through, and where weights come from.
+"""Model registry: names, aliases, the head, the blocks an update can reach back through, and
+where weights come from.
+
+Eight models are written here by hand (the shipped evidence was measured on them, so their
+blocks must not move); every other torchvision classification CNN, timm's CNNs
+(``timm:NAME``) and a user's own module (``package.module:factory``) get their spec from the
+rules of models/structure.py.
 
 A *block* is the model's natural unit: a ``features[i]`` stage of a MobileNet or EfficientNet,
 a ``layerN`` of a ResNet (its stem, conv1/bn1/relu/maxpool, is the first block). An update of
@@ -19,47 +24,18 @@ import contextlib
 import functools
 import io
 import sys
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from advisor.errors import AdvisorError
+from advisor.models.spec import (  # noqa: F401  (the registry re-exports the head API)
+    ModelSpec,
+    get_head,
+    head_shape,
+    replace_head,
+)
 
 if TYPE_CHECKING:
     from torch import nn
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    name: str
-    aliases: tuple[str, ...]
-    family: Literal["depthwise-separable", "standard"]
-    head: str  # qualified name of the final nn.Linear
-    description: str
-    blocks: tuple[tuple[str, ...], ...]  # each block: the qualified names of its modules
-    builder: str = ""  # torchvision builder name (default: ``name``)
-    options: tuple[tuple[str, float], ...] = ()  # builder keyword arguments (width_mult)
-    scale: str = "edge"  # "edge" (phones, SBCs, Jetsons) or "mcu" (microcontrollers)
-
-    @property
-    def torchvision_name(self) -> str:
-        return self.builder or self.name
-
-    @property
-    def block_count(self) -> int:
-        return len(self.blocks)
-
-    def depth(self, name: str | int | None) -> int | None:
-        """A named depth on this model: all (None), half, quarter, last (1), or a number."""
-        n = self.block_count
-        named = {"all": None, "half": n // 2, "quarter": max(1, n // 4), "last": 1}
-        if name is None or isinstance(name, int):
-            return name
-        if name in named:
-            return named[name]
-        if name.isdigit():
-            return int(name)
-        raise AdvisorError(f"unknown depth '{name}'; use all, half, quarter, last or a number "
-                           "of blocks")
 
 
 def _features(n: int) -> tuple[tuple[str, ...], ...]:
@@ -104,19 +80,39 @@ _ALIASES = {alias: spec.name for spec in MODELS.values() for alias in (spec.name
 
 
 def resolve_model(name: str) -> ModelSpec:
+    """A hand-written spec by name or alias, else ``timm:NAME``, ``package.module:factory`` or
+    a torchvision classification builder, its spec found by rules."""
     key = name.strip().lower().replace(" ", "")
-    if key not in _ALIASES:
-        known = ", ".join(f"{s.name} ({'/'.join(s.aliases)})" for s in MODELS.values())
-        raise AdvisorError(f"unknown model '{name}'; choose one of: {known}")
-    return MODELS[_ALIASES[key]]
+    if key in _ALIASES:
+        return MODELS[_ALIASES[key]]
+    if key.startswith("timm:"):
+        from advisor.models.timm_cnns import spec_for as timm_spec
+
+        return timm_spec(name.strip()[5:])
+    if ":" in name:
+        from advisor.models.user_module import spec_for as factory_spec
+
+        return factory_spec(name.strip())
+    from advisor.models.torchvision_cnns import builders
+    from advisor.models.torchvision_cnns import spec_for as torchvision_spec
+
+    if key in builders():
+        return torchvision_spec(key)
+    raise AdvisorError(f"unknown model '{name}'; use a torchvision classification CNN's name "
+                       f"(advisor models lists them), timm:NAME or package.module:factory, or "
+                       f"one of: {', '.join('/'.join(s.aliases) for s in MODELS.values())}")
 
 
 def build_model(spec: ModelSpec, num_classes: int) -> nn.Module:
-    """A randomly initialised model (seed the RNG first for determinism)."""
-    from torchvision.models import get_model
-
-    return get_model(spec.torchvision_name, weights=None, num_classes=num_classes,
-                     **dict(spec.options))
+    """A randomly initialised model (seed the RNG first for determinism); on the meta device
+    inside ``torch.device("meta")``."""
+    if spec.source == "timm":
+        from advisor.models.timm_cnns import build
+    elif spec.source == "factory":
+        from advisor.models.user_module import build
+    else:
+        from advisor.models.torchvision_cnns import build
+    return build(spec.torchvision_name, num_classes, spec.options)
 
 
 def skeleton(spec: ModelSpec, num_classes: int = 2) -> nn.Module:
@@ -128,31 +124,13 @@ def skeleton(spec: ModelSpec, num_classes: int = 2) -> nn.Module:
         return build_model(spec, num_classes)
 
 
-def get_head(model: nn.Module, spec: ModelSpec) -> nn.Linear:
-    from torch import nn
-
-    head = model.get_submodule(spec.head)
-    assert isinstance(head, nn.Linear), f"{spec.name}: {spec.head} is not a Linear"
-    return head
-
-
-def replace_head(model: nn.Module, spec: ModelSpec, num_classes: int) -> nn.Linear:
-    """Swap the classifier for a freshly initialised one with ``num_classes`` outputs."""
-    from torch import nn
-
-    old = get_head(model, spec)
-    new = nn.Linear(old.in_features, num_classes, bias=old.bias is not None)
-    model.set_submodule(spec.head, new)
-    return new
-
-
 def imagenet_state_dict(spec: ModelSpec) -> dict:
     """ImageNet weights via torchvision's own API (its TORCH_HOME cache, or a download)."""
     from torchvision.models import get_model_weights
 
-    if spec.options:
-        raise AdvisorError(f"torchvision has no ImageNet weights for {spec.name} (a width "
-                           "variant); use --weights builtin or --weights FILE")
+    if spec.options or spec.source != "torchvision":
+        raise AdvisorError(f"torchvision has no ImageNet weights for {spec.name}; use "
+                           "--weights builtin or --weights FILE")
     weights = get_model_weights(spec.torchvision_name).DEFAULT
     said = io.StringIO()  # torch.hub writes "Downloading ..." to stdout (the CLI's JSON)
     try:

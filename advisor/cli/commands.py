@@ -66,17 +66,25 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     from advisor.cli.render import emit_json, table
-    from advisor.zoo import MODELS
+    from advisor.models.catalogue import markdown, rows
 
+    found = rows()
     if args.json:
-        emit_json([{"name": s.name, "aliases": list(s.aliases), "family": s.family,
-                    "scale": s.scale, "head": s.head, "blocks": s.block_count,
-                    "description": s.description} for s in MODELS.values()])
+        emit_json(found)
         return 0
-    table("Model zoo (torchvision builders; --depth K updates the last K blocks)",
-          ["name", "aliases", "family", "blocks", "description"],
-          [[s.name, ", ".join(s.aliases), s.family, s.block_count, s.description]
-           for s in MODELS.values()])
+    if args.markdown:
+        print(markdown(found), end="")
+        return 0
+    table("Models (--depth K updates the last K blocks; also timm:NAME and "
+          "package.module:factory)",
+          ["name", "aliases", "family", "blocks", "params", "shipped evidence"],
+          [[r["name"], ", ".join(r["aliases"]), r["family"],
+            f"{r['blocks']}{' (depth all only)' if r['depths'] == 'all' else ''}",
+            f"{r['params'] / 1e6:.2f}M", ", ".join(r["evidence"]) or "-"]
+           for r in found if r["refused"] is None])
+    refused = [f"{r['name']}: {r['refused']}" for r in found if r["refused"] is not None]
+    if refused:
+        print("refused: " + "; ".join(refused))
     return 0
 
 

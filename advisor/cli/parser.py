@@ -145,7 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
         "Which parameter-efficient fine-tuning method fits your edge device?"))
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     _command(sub, "devices", commands.cmd_devices, "list the shipped device profiles")
-    _command(sub, "models", commands.cmd_models, "list the model zoo and its aliases")
+    models = _command(sub, "models", commands.cmd_models,
+                      "list the models: advisor's own, then torchvision's classification CNNs")
+    models.add_argument("--markdown", action="store_true",
+                        help="the table as markdown (the README's model table)")
     add_fields(_command(sub, "trial", commands.cmd_trial,
                         "run one short real fine-tune and report accuracy before/after"),
                TrialConfig)

@@ -131,9 +131,11 @@ def search(model: str = defaults.MODEL, task: str = defaults.TASK,
         raise AdvisorError(f"--trials must be >= 1, got {trials}")
     if jobs < 1:
         raise AdvisorError(f"--jobs must be >= 1, got {jobs}")
+    from advisor.training.protocol import check_resolution
     from advisor.training.tasks import check_dataset
 
     check_dataset(dataset)  # before a study is made for it
+    check_resolution(model, defaults.TRIAL_RESOLUTION)  # the resolution its trials run at
     check_concurrent(storage or default_storage(), jobs)
     study = open_study(model, task, storage, name, dataset, epochs, seed)
     record_task_size(study, task, dataset)

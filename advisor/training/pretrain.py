@@ -21,7 +21,14 @@ from advisor.paths import weights_dir
 from advisor.training.loop import accuracy, recalibrate_batchnorm, train_epochs
 from advisor.training.tasks import Task
 from advisor.weights import read_weights
-from advisor.zoo import ModelSpec, build_model, get_head, imagenet_state_dict, replace_head
+from advisor.zoo import (
+    ModelSpec,
+    build_model,
+    get_head,
+    head_shape,
+    imagenet_state_dict,
+    replace_head,
+)
 
 RECIPE = {"epochs": 20, "lr": 3e-3, "batch_size": 64, "weight_decay": 1e-4, "seed": 0,
           "version": 1}
@@ -62,7 +69,7 @@ def _pretrain(spec: ModelSpec, task: Task, start: dict | None) -> nn.Module:
 
 def _load_file(spec: ModelSpec, task: Task, path: str) -> nn.Module:
     model = read_weights(path, spec)
-    if get_head(model, spec).out_features != task.source.num_classes:
+    if head_shape(get_head(model, spec))[0] != task.source.num_classes:
         replace_head(model, spec, task.source.num_classes)
     return model
 
@@ -129,5 +136,5 @@ def _pretrain_and_save(spec: ModelSpec, task: Task, start: dict | None,
     os.replace(tmp, path)  # atomic: a kill mid-save never leaves half a checkpoint
     progress.note(f"pretrained {spec.name}: source accuracy {source_accuracy:.1%} "
                   f"in {time.perf_counter() - started:.0f} s (cached at {path})")
-    assert get_head(model, spec).out_features == task.source.num_classes
+    assert head_shape(get_head(model, spec))[0] == task.source.num_classes
     return SourceModel(model, source_accuracy)

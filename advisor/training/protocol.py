@@ -65,11 +65,13 @@ def check_sizes(counts: list[int], class_names: tuple[str, ...], task: str, wher
 
 def check_batch(model: str, method: str, batch_size: int, micro_batch: int | None,
                 resolution: int, flag: str = "--batch-size") -> None:
-    """Refuse a step of one sample where the method trains BatchNorm and the model's feature
-    maps shrink to 1x1 at this resolution (torch would fail on the first step)."""
+    """Refuse a resolution below the model's smallest input, and a step of one sample where
+    the method trains BatchNorm and the model's feature maps shrink to 1x1 at this resolution
+    (torch would fail on the first step)."""
     from advisor.methods import METHODS
     from advisor.zoo import resolve_model, trains_on_one_sample
 
+    check_resolution(model, resolution)
     samples = micro_batch or batch_size
     if samples > 1 or not METHODS[method].trains_norm_statistics:
         return
@@ -81,3 +83,15 @@ def check_batch(model: str, method: str, batch_size: int, micro_batch: int | Non
             f"{resolution} px {spec.name}'s last feature maps are 1x1 (one value per channel); "
             "use 2 or more samples per step, a larger resolution, or a method that keeps "
             "BatchNorm frozen")
+
+
+def check_resolution(model: str, resolution: int) -> None:
+    """Refuse inputs the model's pooling and kernels shrink to nothing (AlexNet below 63 px,
+    Inception-v3 below 75 px)."""
+    from advisor.zoo import resolve_model
+
+    spec = resolve_model(model)
+    if resolution < spec.min_resolution:
+        raise AdvisorError(f"{spec.name} needs inputs of at least {spec.min_resolution} px (its "
+                           f"pooling shrinks {resolution} px to nothing); use --resolution "
+                           f"{spec.min_resolution} or more")

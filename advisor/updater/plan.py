@@ -65,6 +65,7 @@ def refuse_microcontroller(device: DeviceProfile) -> DeviceProfile:
 
 
 def _config(spec: ModelSpec, fields: dict[str, Any], what: str) -> TrialConfig:
+    from advisor.training.protocol import check_resolution
     from advisor.training.trial import check_config
 
     try:
@@ -72,6 +73,7 @@ def _config(spec: ModelSpec, fields: dict[str, Any], what: str) -> TrialConfig:
     except ValidationError as exc:
         raise AdvisorError(validation_message(what, exc)) from None
     check_config(spec.name, config)  # the method accepts it on this model, before any data
+    check_resolution(spec.name, config.resolution)
     return config
 
 

@@ -105,7 +105,7 @@ def starting_weights(spec: ModelSpec, weights: str) -> Weights:
                             defaults.MIN_RESOLUTION).source.class_names
         return Weights(spec, weights, weights, len(classes), tuple(classes), None)
     if weights == "imagenet":
-        if spec.options:
+        if spec.options or spec.source != "torchvision":
             raise AdvisorError(f"torchvision has no ImageNet weights for {spec.name} (a width "
                                "variant); use --weights builtin or --weights FILE")
         from torchvision.models import get_model_weights
