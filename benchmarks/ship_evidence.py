@@ -13,8 +13,10 @@
    surrogate's estimate for every candidate, its held-out calibration, and the date, command,
    library versions and host.
 4. advisor/shipped/costs-v<N>.json: the exact costs every shipped device needs for the shipped
-   models (a recommendation for each device, model and task, in this process), so that a first
-   `advisor recommend` profiles nothing.
+   models (a recommendation for each device, model and task, in this process, unconstrained and
+   with --max-memory at 25/50/75% of the unconstrained choice's RAM, --max-update-time 60 and
+   an impossible --max-memory 1KiB: the lever settings those try and the forward peaks the RAM
+   floor reads), so that a first `advisor recommend` profiles nothing.
 
 --refit rebuilds the shipped files from the trials they store, training nothing (after a change
 to the surrogate: tests/test_shipped.py fails until the stored estimates are the refit's); the
@@ -110,18 +112,43 @@ def _summary(model: str, task: str, document: dict) -> None:
           f"{document['provenance']['trial_seconds'] / 60:.0f} min of trials", flush=True)
 
 
+# The constrained questions whose costs ship too: RAM limits at these shares of the unconstrained
+# choice's need (levers: micro-batching, checkpointing), an update-time limit, an impossible one.
+MEMORY_SHARES = (0.25, 0.5, 0.75)
+UPDATE_TIME = 60.0
+IMPOSSIBLE = 1024
+
+
+def constrained(unconstrained) -> list:
+    """The Constraints of the shipped constrained questions after ``unconstrained``'s answer."""
+    from advisor.devices.profile import Constraints
+
+    chosen = unconstrained.recommendation
+    limits = [Constraints(max_update_time=UPDATE_TIME), Constraints(max_memory=IMPOSSIBLE)]
+    if chosen is not None:
+        limits += [Constraints(max_memory=int(chosen.required_ram_bytes * share))
+                   for share in MEMORY_SHARES]
+    return limits
+
+
 def build_costs() -> None:
-    """Every cost a recommendation for each shipped device, model and task needs, taken from
-    the cost cache into the shipped file (only those: UsedCosts records them)."""
+    """Every cost and model figure a recommendation for each shipped device, model and task
+    needs, unconstrained and under the questions of ``constrained``, taken from the cost cache
+    into the shipped file (only those: UsedCosts records them)."""
     from advisor.decision.recommend import decide
     from advisor.devices.profile import list_devices
 
     pairs = shipped.shipped_pairs()
     with UsedCosts() as used:
-        for model, task in pairs:
+        for i, (model, task) in enumerate(pairs, 1):
             evidence = shipped.shipped_evidence(model, task)
             for device in list_devices():
-                decide(evidence, device)
+                started = time.perf_counter()
+                plain = decide(evidence, device)
+                for limits in constrained(plain):
+                    decide(evidence, device, limits)
+                print(f"[{i}/{len(pairs)}] {model} {task} {device.id}: "
+                      f"{time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     used.export({model for model, _ in pairs})
 
 

@@ -2,7 +2,8 @@
 
     python benchmarks/update_check.py [--models mobilenet_v3_small,resnet18]
         [--configs full,bias,lora,dora,galore,head] [--seeds 3] [--epochs 2]
-        [--resolution 64] [--work DIR] [--report FILE] [--same-allocator] [--quick]
+        [--resolution 64] [--work DIR] [--report FILE] [--same-allocator] [--fast-allocator]
+        [--quick]
 
 On an ImageFolder of Fashion-MNIST (Debian's dataset-fashion-mnist; 5 classes x 300 training
 + 100 validation 28 px grey PNGs), each configuration of update_check_hand.CONFIGS runs as
@@ -106,7 +107,7 @@ def run_advisor(a: argparse.Namespace, model: str, name: str, seed: int, log: Pa
     flags = [f"--{k.replace('_', '-')}={v}" for k, v in CONFIGS[name].items()]
     m = _child([sys.executable, "-m", "advisor", "update", "--json", *common, "--out", str(out),
                 "--task", "unseen", "--epochs", str(a.epochs), "--batch-size", str(BATCH_SIZE),
-                *flags], log)
+                *flags, *(["--fast-allocator"] if a.fast_allocator else [])], log)
     checked = _child([sys.executable, HAND, "outputs", *common, "--config", name,
                       "--out", str(out)], log)
     return {"label": m["label"], "accuracy": m["accuracy_after"]["accuracy"], "steps": m["steps"],
@@ -135,7 +136,8 @@ def run_all(a: argparse.Namespace) -> tuple[dict[str, dict], list[str]]:
     for i, (model, name, seed, kind) in enumerate(plan, 1):
         key = "|".join(map(str, (model, name, json.dumps(CONFIGS[name], sort_keys=True), seed,
                                  kind, a.epochs, a.resolution, a.images.name, THREADS,
-                                 json.dumps(a.allocator) if kind == "hand" else "")))
+                                 json.dumps(a.allocator) if kind == "hand" else
+                                 "fast" if a.fast_allocator else "")))
         head, started = f"[{i}/{len(plan)}] {model} {name} seed {seed} {kind}", time.perf_counter()
         if key in done:
             current[key] = done[key]
@@ -246,8 +248,9 @@ def markdown(found: list[dict], a: argparse.Namespace, failures: list[str]) -> s
     text = [f"advisor update vs a plain loop: Fashion-MNIST {CLASSES} classes x {train} "
             f"training + {val} validation images, {a.resolution} px, {a.epochs} epochs, "
             f"batch {BATCH_SIZE}, {a.seeds} seed(s), {os.cpu_count()} CPUs, OMP_NUM_THREADS "
-            f"{THREADS}; the plain loop "
-            f"with {'advisor' if a.allocator else 'glibc'}'s allocator setting\n",
+            f"{THREADS}; the plain loop under "
+            f"{'the allocator setting advisor makes' if a.allocator else 'glibc default'}; "
+            f"advisor update {'--fast-allocator' if a.fast_allocator else 'setting it'}\n",
             "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     text += ["| " + " | ".join(row(f)) + " |" for f in found]
     text += ["", *(f"- {line}" for line in verdicts(found)), *(f"- FAILED: {x}" for x in failures)]
@@ -264,6 +267,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="images, weights, runs and results.jsonl "
                                                   "(default: advisor's cache/update-check)")
     parser.add_argument("--report", type=Path, help="also write the table here as markdown")
+    parser.add_argument("--fast-allocator", action="store_true",
+                        help="advisor update --fast-allocator (glibc's default allocator, as "
+                             "the plain loop has it unless --same-allocator)")
     parser.add_argument("--same-allocator", action="store_true",
                         help="run the plain loop with glibc's allocator set as advisor sets it")
     parser.add_argument("--quick", action="store_true",

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 os.environ.setdefault("ADVISOR_NO_PROGRESS", "1")
+os.environ.setdefault("ADVISOR_THREADS", "2")  # the CLI's choice fixed (tests/test_threads.py)
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 

@@ -13,6 +13,8 @@ from advisor.errors import AdvisorError
 
 __all__ = ["build_parser", "main"]
 
+# commands that train: torch gets the cores free at their start (threads.py)
+_TRAINING = {"trial", "search", "update", "benchmark"}
 _RESUME = {"search": "; finished trials are kept: run the same command to go on",
            "benchmark": "; finished runs are kept: run the same command to go on",
            "recommend": "; finished trials are kept: run the same command to go on",
@@ -29,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
         empty = [k for k, v in vars(args).items() if v == "" and k != "argv"]
         if empty:  # an empty value is a value (a typo, an unset shell variable), not unset
             raise AdvisorError(f"--{empty[0].replace('_', '-')} must not be empty")
+        if args.command in _TRAINING:
+            from advisor import threads
+
+            threads.choose()
         return args.handler(args)
     except AdvisorError as exc:
         sys.stderr.write(f"advisor: error: {exc}\n")

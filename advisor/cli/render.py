@@ -145,6 +145,9 @@ def print_step_cost(cost) -> None:
            ["parameters trainable / total",
             f"{cost.params.trainable:,} / {cost.params.total:,}"],
            ["storage to flash (safetensors)", human_bytes(cost.storage_bytes)]])
+    if cost.uncounted_ops:
+        console.print(f"FLOPs not counted for {len(cost.uncounted_ops)} op(s) the counter does "
+                      f"not know (memory is exact): {', '.join(cost.uncounted_ops)}")
 
 
 def print_study(name: str, trials: int, states: dict[str, int], best: list[dict]) -> None:

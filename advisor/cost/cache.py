@@ -128,6 +128,14 @@ def remembered(table: str, model: str, keys: Iterable[str],
     return {key: known[key] for key in keys}
 
 
+_profiles_made = [0]
+
+
+def cached_count() -> int:
+    """Profiles this process has made so far (a caller bounds its own with it)."""
+    return _profiles_made[0]
+
+
 def costs(model: str, configs: list[Config], batch_size: int, resolution: int,
           num_classes: int) -> dict[Config, StepCost]:
     """Exact costs of ``configs`` at this batch size (each in its micro-batches, if it has
@@ -151,6 +159,7 @@ def costs(model: str, configs: list[Config], batch_size: int, resolution: int,
             for key, (c, passes) in todo.items():
                 scaled = profile_batch_scaled(model, c, resolution, num_classes, passes)
                 data[key] = scaled.model_dump(mode="json")
+                _profiles_made[0] += 1
                 advance(1)
         _save(data)
     out = {}

@@ -96,6 +96,7 @@ _PER_OUTPUT = {
     4: ["hardswish", "sigmoid", "sigmoid_backward", "silu_backward", "tanh",
         "_softmax_backward_data", "_log_softmax_backward_data", "hardswish_backward"],
     5: ["_softmax", "_log_softmax", "gelu"],
+    8: ["gelu_backward"],  # erf's derivative: an exp and a few products per element
 }
 _PER_INPUT = {
     1: ["sum", "mean", "amax", "amin", "max", "min", "norm", "linalg_vector_norm",
@@ -103,6 +104,9 @@ _PER_INPUT = {
         "avg_pool2d", "max_pool2d_with_indices", "adaptive_max_pool2d"],
     2: ["_adaptive_avg_pool2d_backward", "avg_pool2d_backward", "max_pool2d_with_indices_backward",
         "var", "std"],
+    # LayerNorm (ConvNeXt) as BatchNorm in training: mean, var, normalise, affine; its backward
+    7: ["native_layer_norm"],
+    9: ["native_layer_norm_backward"],
 }
 # BatchNorm per element of its input: train (mean, var, normalise, affine) and eval (affine).
 _BATCH_NORM = {"native_batch_norm": (7, 2), "_native_batch_norm_legit": (7, 2),

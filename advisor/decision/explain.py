@@ -208,9 +208,16 @@ def suggestion(s: Suggestion | None) -> str | None:
         then = (f"; {s.config.label} fits with --batch-size {s.batch_size} --resolution "
                 f"{s.resolution} (needs {human_bytes(s.required_ram_bytes)})"
                 if s.batch_size is not None else ": choose a smaller model or input")
-        return (f"one sample's forward pass alone needs {human_bytes(s.forward_bytes)} at this "
-                f"resolution, more than the {human_bytes(memory.limit)} of RAM: no update fits "
-                f"at it, whatever its depth, micro-batch or checkpointing{then}")
+        return (f"one sample's forward pass with the model's weights needs "
+                f"{human_bytes(s.forward_bytes)} at this resolution, more than the "
+                f"{human_bytes(memory.limit)} of RAM: no update fits at it, whatever its depth, "
+                f"micro-batch or checkpointing{then}")
+    if s.kind == "below_floor":
+        memory = next(v for v in s.violations if v.constraint == "memory")
+        return (f"the runtime and the model's weights alone need "
+                f"{human_bytes(s.required_ram_bytes)}, more than the {human_bytes(memory.limit)} "
+                "of RAM: no update of this model fits at any batch size, resolution, depth, "
+                "micro-batch or checkpointing; choose a smaller model or a larger limit")
     if s.kind == "nothing_fits_ram":
         return (f"even {s.config.label} at batch 1 does not fit: choose a smaller model or a "
                 "device with more memory")

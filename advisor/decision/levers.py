@@ -1,13 +1,14 @@
 """Levers that never change what an update computes: micro-batching (gradient accumulation)
 and activation checkpointing. They need no new evidence, so the recommender tries them after
 the fact, on the candidates that break nothing but the RAM limit and would beat the best
-candidate that fits as it is (``variants`` says in which order). Update depth is a lever
+candidate that fits as it is, best first (``variants`` says in which order), and only above
+the floor no lever moves (bounds.py). Update depth is a lever
 too, but it changes the result: it is a dimension of the candidates themselves (space.py)."""
 
 from __future__ import annotations
 
 from advisor.config import Config
-from advisor.cost.cache import costs
+from advisor.cost.cache import cached_count, costs
 from advisor.decision.answer import Option
 from advisor.decision.evidence import Evidence
 from advisor.decision.feasibility import evaluate
@@ -32,27 +33,35 @@ def variants(config: Config, batch_size: int) -> list[Config]:
     return [*batched, checkpointed, *both]
 
 
+MAX_NEW_PROFILES = 12  # a question pays at most this many lever profiles (~1-3 s each)
+
+
 def relieve(evidence: Evidence, options: list[Option], question: Question) -> list[Option]:
-    """``options`` with each one that breaks only the RAM limit, and is more accurate than
-    every option that fits, replaced by its first lever setting that fits (if any)."""
+    """``options`` with the most accurate one that breaks only the RAM limit, and is more
+    accurate than every option that fits, replaced by its first lever setting that fits.
+
+    Best first: candidates by predicted accuracy, each lever setting in ``variants``' order,
+    one costing at a time; the first setting that fits ends the search (any later one would be
+    less accurate), and so does the ``MAX_NEW_PROFILES``-th profile the cache did not hold."""
     best_fit = max((o.predicted_accuracy for o in options if o.feasible), default=-1.0)
-    todo = [o for o in options if not o.feasible and o.predicted_accuracy > best_fit
-            and all(v.constraint == "memory" for v in o.violations)]
-    if not todo:
-        return options
-    tries = {o.config: variants(o.config, question.batch_size) for o in todo}
-    every = list(dict.fromkeys(c for configs in tries.values() for c in configs))
-    exact = costs(evidence.model, every, question.batch_size, question.resolution,
-                  question.num_classes)
-    estimates = evidence.estimates(every)
-    relieved = {}
+    todo = sorted((o for o in options if not o.feasible and o.predicted_accuracy > best_fit
+                   and all(v.constraint == "memory" for v in o.violations)),
+                  key=lambda o: -o.predicted_accuracy)
+    profiled = 0
     for o in todo:
-        for c in tries[o.config]:
-            option = evaluate(c, estimates[c], exact[c], question)
+        tries = variants(o.config, question.batch_size)
+        estimates = evidence.estimates(tries)
+        for c in tries:
+            before = cached_count()
+            exact = costs(evidence.model, [c], question.batch_size, question.resolution,
+                          question.num_classes)[c]
+            profiled += cached_count() - before
+            option = evaluate(c, estimates[c], exact, question)
             if option.feasible:
-                relieved[o.config] = option
-                break
-    return [relieved.get(o.config, o) for o in options]
+                return [option if x.config == o.config else x for x in options]
+            if profiled >= MAX_NEW_PROFILES:
+                return options
+    return options
 
 
 def with_full_depth_need(options: list[Option], plain: list[Option]) -> list[Option]:

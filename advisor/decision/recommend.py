@@ -15,6 +15,7 @@ from advisor.config import Config, check_task
 from advisor.cost.cache import costs
 from advisor.cost.screening import valid_configs
 from advisor.decision.answer import Basis, Option, Recommendation
+from advisor.decision.bounds import ram_floor
 from advisor.decision.evidence import Evidence, study_evidence
 from advisor.decision.feasibility import evaluate
 from advisor.decision.levers import relieve, with_full_depth_need
@@ -69,7 +70,11 @@ def decide_question(evidence: Evidence, question: Question,
     question = question.about(evidence)
     candidates = valid_configs(evidence.model, configs or grid(evidence.model))
     plain = evaluate_all(evidence, candidates, question)
-    options = with_full_depth_need(relieve(evidence, plain, question), plain)
+    over_ram = any(v.constraint == "memory" for o in plain for v in o.violations)
+    floor = ram_floor(evidence.model, question) if over_ram else None
+    relieved = plain if floor is None or floor.blocks_levers else \
+        relieve(evidence, plain, question)  # below the floor no lever is worth a profile
+    options = with_full_depth_need(relieved, plain)
     ranked = rank(options, question)
     chosen = ranked[0] if ranked[0].feasible else None
     surrogate = evidence.surrogate
@@ -79,7 +84,7 @@ def decide_question(evidence: Evidence, question: Question,
         surrogate_error=surrogate.cv_mae, prefer=question.prefer, samples=question.samples,
         constraints=question.constraints, recommendation=chosen,
         alternatives=alternatives(ranked),
-        suggested=None if chosen else suggest(evidence.model, options, question),
+        suggested=None if chosen else suggest(evidence.model, options, question, floor),
         ranked=ranked,
         basis=Basis(tried=len(surrogate.tried), dataset=evidence.dataset,
                     shipped=evidence.shipped,

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from advisor.accuracy.estimate import Estimate
 from advisor.cost.cache import costs
-from advisor.cost.model_facts import forward_peak, parameter_count
+from advisor.cost.model_facts import parameter_count
 from advisor.decision.answer import Option
-from advisor.decision.feasibility import BYTES_PER_PARAM, evaluate, memory_limit
+from advisor.decision.bounds import Floor
+from advisor.decision.feasibility import BYTES_PER_PARAM, evaluate
 from advisor.decision.question import Question
 from advisor.decision.verdicts import Suggestion
 
@@ -44,8 +45,10 @@ def _smaller_scale(model: str, lightest: Option, question: Question) -> Suggesti
     return None
 
 
-def suggest(model: str, options: list[Option], question: Question) -> Suggestion:
-    """What would make something fit, for a question where nothing does."""
+def suggest(model: str, options: list[Option], question: Question,
+            floor: Floor | None) -> Suggestion:
+    """What would make something fit, for a question where nothing does (``floor``:
+    bounds.ram_floor of the question, where an option breaks the RAM limit)."""
     device, num_classes = question.device, question.num_classes
     smallest_flash = min(options, key=lambda o: o.flash_bytes)
     flash = [v for v in smallest_flash.violations
@@ -54,17 +57,18 @@ def suggest(model: str, options: list[Option], question: Question) -> Suggestion
         return Suggestion(kind="frozen_weights_exceed_flash", config=smallest_flash.config,
                           violations=flash, models=_models_within(flash[0].limit, num_classes))
     lightest = min(options, key=lambda o: o.required_ram_bytes)
-    if any(v.constraint == "memory" for v in lightest.violations):
+    memory = [v for v in lightest.violations if v.constraint == "memory"]
+    if memory and floor is not None and floor.below_any_scale:  # no scale helps: none tried
+        return Suggestion(kind="below_floor", config=lightest.config, violations=memory,
+                          required_ram_bytes=floor.any_scale)
+    if memory:
         fits = _smaller_scale(model, lightest, question)
-        config = lightest.config
-        forward = device.memory().needed(forward_peak(model, question.resolution, num_classes))
-        if forward > memory_limit(device, question.constraints):  # physical at this resolution
-            memory = [v for v in lightest.violations if v.constraint == "memory"]
-            return Suggestion(kind="forward_exceeds_ram", config=config, violations=memory,
-                              forward_bytes=int(forward),
+        if floor is not None and floor.blocks_levers:  # physical at this resolution
+            return Suggestion(kind="forward_exceeds_ram", config=lightest.config,
+                              violations=memory, forward_bytes=floor.at_scale,
                               **(fits.model_dump(include={"batch_size", "resolution",
                                                           "required_ram_bytes"})
                                  if fits else {}))
-        return fits or Suggestion(kind="nothing_fits_ram", config=config)
+        return fits or Suggestion(kind="nothing_fits_ram", config=lightest.config)
     best = max(options, key=lambda o: o.predicted_accuracy)
     return Suggestion(kind="relax", config=best.config, violations=best.violations)

@@ -67,18 +67,21 @@ class Suggestion(BaseModel):
       device has (the frozen weights live there): a smaller model;
     - ``smaller_scale``: ``config`` fits at ``batch_size`` x ``resolution``;
     - ``nothing_fits_ram``: not even the lightest configuration at batch 1 fits the RAM;
-    - ``forward_exceeds_ram``: a forward pass of one sample alone needs more RAM than there
-      is (``need``, at ``resolution``): no update fits at this resolution; ``batch_size`` x
-      ``resolution`` names a smaller scale where the lightest configuration fits, if any;
+    - ``below_floor``: the runtime and the weights that must sit in RAM need more than the
+      limit (``required_ram_bytes``) before any update runs: no scale or lever helps;
+    - ``forward_exceeds_ram``: one sample's forward pass with the weights needs more RAM than
+      there is (``forward_bytes``, at this resolution): no update fits at this resolution;
+      ``batch_size`` x ``resolution`` names a smaller scale where the lightest configuration
+      fits, if any;
     - ``relax``: the most accurate option breaks only the user's limits in ``violations``.
     """
 
     kind: Literal["frozen_weights_exceed_flash", "smaller_scale", "nothing_fits_ram",
-                  "forward_exceeds_ram", "relax"]
+                  "below_floor", "forward_exceeds_ram", "relax"]
     config: Config
     violations: list[Violation] = []
     models: list[str] = []  # for frozen_weights_exceed_flash: zoo models whose weights fit
     batch_size: int | None = None
     resolution: int | None = None
     required_ram_bytes: int | None = None
-    forward_bytes: int | None = None  # forward_exceeds_ram: one sample's forward pass
+    forward_bytes: int | None = None  # forward_exceeds_ram: one sample's forward + weights

@@ -169,9 +169,30 @@ def run_trials(study: optuna.Study, trials: int, show_progress: bool = False,
 
     if repeats.due(study, trials, trials):
         repeats.queue_front_runner(study)
+    lines = [] if show_progress else [trial_line(trials)]  # off a terminal: a line per trial
     study.optimize(run, n_trials=trials, catch=(TrialFault,),
                    show_progress_bar=show_progress, gc_after_trial=False,
-                   callbacks=[queue_repeat, *(callbacks or [])])
+                   callbacks=[queue_repeat, *lines, *(callbacks or [])])
+
+
+def trial_line(trials: int) -> Callable[[optuna.Study, optuna.trial.FrozenTrial], None]:
+    """An Optuna callback writing one line per finished trial (where no bar is shown)."""
+    from advisor import progress
+
+    done = [0]
+
+    def line(_: optuna.Study, t: optuna.trial.FrozenTrial) -> None:
+        done[0] += 1
+        result, attrs = t.user_attrs.get("result"), t.user_attrs
+        what = (f"{TrialConfig.model_validate(result['config']).label}: accuracy "
+                f"{result['accuracy_after']:.1%}" if result else
+                f"refused: {attrs['refused']}" if "refused" in attrs else
+                f"failed: {attrs.get('error', t.state.name.lower())}")
+        seconds = (t.datetime_complete - t.datetime_start).total_seconds() \
+            if t.datetime_complete and t.datetime_start else 0.0
+        progress.note(f"trial {done[0]}/{trials} (#{t.number}): {what.strip()} "
+                      f"({seconds:.0f} s)")
+    return line
 
 
 def run_share(study_args: dict, trials: int,

@@ -34,7 +34,10 @@ def shares(trials: int, jobs: int) -> list[int]:
 
 
 def threads_per_worker(jobs: int) -> int:
-    return max(1, (os.cpu_count() or 1) // jobs)
+    """The threads this process may use (threads.py's choice, else every core), shared."""
+    given = os.environ.get("OMP_NUM_THREADS", "")
+    total = int(given) if given.isdigit() and int(given) > 0 else (os.cpu_count() or 1)
+    return max(1, total // jobs)
 
 
 Share = Callable[[dict, int, Callable[[optuna.Study, optuna.trial.FrozenTrial], None]], None]

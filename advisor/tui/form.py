@@ -46,7 +46,8 @@ class QuestionForm(VerticalScroll):
         yield Select(device_options(self.devices), value=device, allow_blank=False,
                      id="device", compact=True)
         yield Label("Model", classes="section")
-        yield Select([(name, name) for name in MODELS], value=model, allow_blank=False,
+        names = [*MODELS, *([model] if model not in MODELS else [])]  # any CNN by --model
+        yield Select([(name, name) for name in names], value=model, allow_blank=False,
                      id="model", compact=True)
         yield Label("Task", classes="section")
         yield Select([(t, t) for t in defaults.TASKS], value=task, allow_blank=False,

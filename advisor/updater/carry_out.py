@@ -64,12 +64,26 @@ def _train(s: Setup, update: PreparedUpdate, resume: bool, peak: Callable[[], in
     return steps
 
 
+def _import_libraries() -> None:
+    """What an update imports on its way (scipy for the accuracy interval, torchvision's
+    transforms, peft, GaLore), imported before the memory baseline: the runtime model was
+    fitted on processes that had imported them (benchmarks/memory_vs_reality.py), and their
+    code (scipy.stats alone, tens of MiB) is not the update's memory."""
+    import peft  # noqa: F401
+    import scipy.stats  # noqa: F401
+    import torch.optim.swa_utils  # noqa: F401
+    import torchvision.transforms.v2  # noqa: F401
+
+    import advisor.methods.galore_conv  # noqa: F401
+
+
 def carry_out(s: Setup, resume: bool, on_epoch: Callable[[int], None] | None, started: float,
               allocator: bool) -> Manifest:
     c = s.plan.config
     s.out.start(s.identity, s.previous, resume)
     s.images.set_resolution(c.resolution)
     weights = s.weights.ready(c.resolution)  # pretrained (if builtin) before the baseline
+    _import_libraries()
     gc.collect()
     earlier = s.out.ledger.get("peak_rss_bytes") if resume else None  # before a resume
     rss = PeakRss()
@@ -96,8 +110,10 @@ def _memory(s: Setup, peak: int | None, allocator: bool) -> MemoryReport:
     p = s.prediction
     within = None if peak is None else peak <= p.ram_needed_bytes
     if within is False:
+        why = "" if allocator else (" (glibc's allocator was not set as the runtime model was "
+                                    "fitted: --fast-allocator, or not glibc)")
         warn(f"the update's peak RSS was {mib(peak)}, over the {mib(p.ram_needed_bytes)} of "
-             "RAM needed that advisor predicted (manifest.json has both)")
+             f"RAM needed that advisor predicted{why} (manifest.json has both)")
     return MemoryReport(measured_peak_rss_bytes=peak, ram_needed_bytes=p.ram_needed_bytes,
                         ram_needed_rule=p.ram_needed_rule, tensor_peak_bytes=p.peak_bytes,
                         within_prediction=within, allocator_set=allocator,

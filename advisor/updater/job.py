@@ -27,7 +27,8 @@ def update(model: str | None, images: str | Path, out: str | Path, *,
            val_fraction: float | None = None, resume: bool = False, force: bool = False,
            prefer: str | None = None,
            on_recommendation: Callable[[Recommendation], None] | None = None,
-           on_epoch: Callable[[int], None] | None = None) -> Manifest:
+           on_epoch: Callable[[int], None] | None = None,
+           fitted_allocator: bool = True) -> Manifest:
     """Update ``model`` (a zoo name; None: the recipe's) from ``weights`` (a .pt or
     .safetensors state dict, builtin or imagenet) on the labelled ``images`` and write
     ``out``/: update.safetensors, adapter/ (LoRA, DoRA), model.safetensors, manifest.json.
@@ -38,9 +39,11 @@ def update(model: str | None, images: str | Path, out: str | Path, *,
     ``prefer``, shown through ``on_recommendation``). ``task``: shift keeps the head, unseen
     gives a new one (default: shift where the head already has the images' classes).
     ``on_epoch(epochs done)`` runs after each epoch's checkpoint; ``resume`` goes on from the
-    last one. Bad input is an AdvisorError, raised before anything is written."""
+    last one. ``fitted_allocator=False`` keeps glibc's default allocator (faster steps; the
+    peak RSS is then not the quantity RAM needed was fitted on). Bad input is an AdvisorError,
+    raised before anything is written."""
     started = time.perf_counter()
-    allocator = memory.use_fitted_allocator()
+    allocator = memory.use_fitted_allocator() if fitted_allocator else False
     setup = prepare_update(model, images, out, weights=weights, recipe=recipe, device=device,
                            constraints=constraints, config=config, task=task,
                            val_fraction=val_fraction, resume=resume, force=force,

@@ -146,7 +146,7 @@ def test_where_one_forward_pass_does_not_fit_the_bound_is_named(study, tmp_path)
     assert result.recommendation is None
     s = result.suggested
     assert s.kind == "forward_exceeds_ram" and s.forward_bytes > ram
-    assert "one sample's forward pass alone needs" in result.suggestion
+    assert "one sample's forward pass with the model's weights needs" in result.suggestion
     assert (s.batch_size, s.resolution) in ((1, 48), (1, 32))  # where the lightest fits
     smaller = _recommend(study, str(path), batch_size=s.batch_size, resolution=s.resolution)
     assert smaller.recommendation is not None

@@ -58,6 +58,16 @@ def test_refused_combination_costs_no_training(storage, monkeypatch):
     assert completed_results(study) == []
 
 
+def test_off_a_terminal_each_finished_trial_is_a_line(storage, monkeypatch, capsys):
+    study = open_study("mobilenet_v3_small", "unseen", storage, epochs=1)
+    study.enqueue_trial({"method": "lora", "log2_rank": 3, "targets": "all", "lr_scale": 1.0})
+    monkeypatch.setattr("advisor.training.trial.run_trial",
+                        lambda *a, **k: pytest.fail("trained a refused configuration"))
+    search_module.run_trials(study, 1, show_progress=False)
+    err = capsys.readouterr().err
+    assert "trial 1/1 (#0): refused: lora rank 8 cannot adapt" in " ".join(err.split())
+
+
 def test_bad_storage_and_missing_study_are_user_errors(tmp_path):
     with pytest.raises(AdvisorError):
         open_study("mobilenet_v3_small", "unseen", "nosuchdb://x")
