@@ -1,7 +1,7 @@
 """How long `advisor recommend` takes, as a person sees it: whole processes, min and median.
 
     python benchmarks/recommend_speed.py [--fresh 1] [--repeats 5] [--devices a,b,...]
-                                         [--cache DIR]
+                                         [--cache DIR] [--constrained [--models a,b]]
 
 Fresh: `advisor recommend --device jetson-nano --model mobilenetv3` with an empty cache
 (ADVISOR_CACHE_DIR a new folder: what a fresh machine has after the install), ``--fresh``
@@ -10,11 +10,17 @@ times each, on the cache the last fresh run left (or ``--cache DIR``, with ``--f
 A device at a resolution the cache has not costed yet pays for that once: its min is then
 the warm figure and its first run is printed apart. Targets (issue 12): fresh under 60 s, warm
 under 1 s for any device.
+
+--constrained (issue 31): for every device and shipped model, the questions a user adds limits
+to: --max-memory at 25%, 50% and 75% of the unconstrained choice's RAM, --max-update-time 60
+and an impossible --max-memory 1KiB; each timed fresh (its first run on an empty cache: what
+ships) and warm (--repeats more), min and median. Target: every one under 1 s, fresh and warm.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -23,16 +29,48 @@ import tempfile
 import time
 
 
-def _recommend(device: str, cache: str) -> float:
+def _recommend(device: str, cache: str, model: str = "mobilenetv3",
+               limits: tuple[str, ...] = ()) -> float:
+    return _timed(device, cache, model, limits)[0]
+
+
+def _timed(device: str, cache: str, model: str, limits: tuple[str, ...]) -> tuple[float, dict]:
     env = {**os.environ, "ADVISOR_CACHE_DIR": cache, "ADVISOR_NO_PROGRESS": "1"}
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "advisor", "recommend", "--device", device,
-                           "--model", "mobilenetv3", "--json"], env=env,
+                           "--model", model, *limits, "--json"], env=env,
                           capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if done.returncode not in (0, 1):  # 1: nothing fits this device, still an answer
-        raise SystemExit(f"recommend --device {device} failed: {done.stderr.strip()}")
-    return seconds
+        raise SystemExit(f"recommend --device {device} {' '.join(limits)} failed: "
+                         f"{done.stderr.strip()}")
+    return seconds, json.loads(done.stdout)
+
+
+def constrained(devices: list[str], models: list[str], repeats: int, folder: str) -> None:
+    """Every constrained question, fresh and warm (see the module's docstring)."""
+    from advisor.decision.shipped import IMPOSSIBLE, MEMORY_SHARES, UPDATE_TIME
+
+    print(f"{'device':<20} {'model':<24} {'question':<26} {'fresh':>6} {'min':>6} {'median':>6}")
+    worst = 0.0
+    for device in devices:
+        for model in models:
+            cache = tempfile.mkdtemp(dir=folder)
+            _, plain = _timed(device, cache, model, ())
+            chosen = plain.get("recommendation")
+            questions = [("--max-update-time", f"{UPDATE_TIME:g}"),
+                         ("--max-memory", f"{IMPOSSIBLE}B")]
+            if chosen:  # as shipped.constrained_questions asks them
+                questions += [("--max-memory", f"{int(chosen['required_ram_bytes'] * share)}B")
+                              for share in MEMORY_SHARES]
+            for limits in questions:
+                fresh = _recommend(device, tempfile.mkdtemp(dir=folder), model, limits)
+                warm = [_recommend(device, cache, model, limits) for _ in range(repeats)]
+                worst = max(worst, fresh, statistics.median(warm))
+                print(f"{device:<20} {model:<24} {' '.join(limits):<26} {fresh:>5.2f}s "
+                      f"{min(warm):>5.2f}s {statistics.median(warm):>5.2f}s", flush=True)
+    print(f"worst (fresh, or a median warm): {worst:.2f} s; target < 1 s: "
+          f"{'met' if worst < 1 else f'missed by {worst - 1:.2f} s'}")
 
 
 def main() -> None:
@@ -41,12 +79,23 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--devices")
     parser.add_argument("--cache", help="a warm cache to time against (with --fresh 0)")
+    parser.add_argument("--constrained", action="store_true",
+                        help="time the constrained questions instead (see above)")
+    parser.add_argument("--models", help="with --constrained: models (default: shipped)")
     args = parser.parse_args()
 
     from advisor.devices.profile import list_devices
 
     devices = (args.devices.split(",") if args.devices
                else [d.id for d in list_devices()])
+    if args.constrained:
+        from advisor.decision.shipped import shipped_pairs
+
+        models = (args.models.split(",") if args.models
+                  else sorted({model for model, _ in shipped_pairs()}))
+        with tempfile.TemporaryDirectory() as folder:
+            constrained(devices, models, args.repeats, folder)
+        return
     with tempfile.TemporaryDirectory() as folder:
         fresh: list[float] = []
         cache = args.cache

@@ -112,25 +112,6 @@ def _summary(model: str, task: str, document: dict) -> None:
           f"{document['provenance']['trial_seconds'] / 60:.0f} min of trials", flush=True)
 
 
-# The constrained questions whose costs ship too: RAM limits at these shares of the unconstrained
-# choice's need (levers: micro-batching, checkpointing), an update-time limit, an impossible one.
-MEMORY_SHARES = (0.25, 0.5, 0.75)
-UPDATE_TIME = 60.0
-IMPOSSIBLE = 1024
-
-
-def constrained(unconstrained) -> list:
-    """The Constraints of the shipped constrained questions after ``unconstrained``'s answer."""
-    from advisor.devices.profile import Constraints
-
-    chosen = unconstrained.recommendation
-    limits = [Constraints(max_update_time=UPDATE_TIME), Constraints(max_memory=IMPOSSIBLE)]
-    if chosen is not None:
-        limits += [Constraints(max_memory=int(chosen.required_ram_bytes * share))
-                   for share in MEMORY_SHARES]
-    return limits
-
-
 def build_costs() -> None:
     """Every cost and model figure a recommendation for each shipped device, model and task
     needs, unconstrained and under the questions of ``constrained``, taken from the cost cache
@@ -145,7 +126,7 @@ def build_costs() -> None:
             for device in list_devices():
                 started = time.perf_counter()
                 plain = decide(evidence, device)
-                for limits in constrained(plain):
+                for limits in shipped.constrained_questions(plain):
                     decide(evidence, device, limits)
                 print(f"[{i}/{len(pairs)}] {model} {task} {device.id}: "
                       f"{time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)

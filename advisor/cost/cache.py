@@ -9,6 +9,7 @@ resolution needs no profiling at all.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar, Token
 from pathlib import Path
@@ -128,14 +129,6 @@ def remembered(table: str, model: str, keys: Iterable[str],
     return {key: known[key] for key in keys}
 
 
-_profiles_made = [0]
-
-
-def cached_count() -> int:
-    """Profiles this process has made so far (a caller bounds its own with it)."""
-    return _profiles_made[0]
-
-
 def costs(model: str, configs: list[Config], batch_size: int, resolution: int,
           num_classes: int) -> dict[Config, StepCost]:
     """Exact costs of ``configs`` at this batch size (each in its micro-batches, if it has
@@ -154,14 +147,23 @@ def costs(model: str, configs: list[Config], batch_size: int, resolution: int,
     if todo:
         from advisor.cost import profile_batch_scaled
 
-        with progress.progress_bar(len(todo), f"costing {len(todo)} configurations of "
-                                   f"{model} at {resolution} px (once)") as advance:
+        what = f"costing {len(todo)} configurations of {model} at {resolution} px (once)"
+        started, lines = time.perf_counter(), not progress.enabled() and len(todo) > 1
+        if lines:  # off a terminal: a line per stage
+            progress.note(what)
+        saved = started
+        with progress.progress_bar(len(todo), what) as advance:
             for key, (c, passes) in todo.items():
                 scaled = profile_batch_scaled(model, c, resolution, num_classes, passes)
                 data[key] = scaled.model_dump(mode="json")
-                _profiles_made[0] += 1
                 advance(1)
+                if time.perf_counter() - saved > 5:  # kept as it goes: a kill loses little
+                    _save(data)
+                    saved = time.perf_counter()
         _save(data)
+        if lines:
+            progress.note(f"costed {len(todo)} configurations of {model} in "
+                          f"{time.perf_counter() - started:.0f} s")
     out = {}
     for c in configs:
         scaled = [BatchScaledCost.model_validate(data[key]) for key in needs[c]]

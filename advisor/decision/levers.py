@@ -2,13 +2,13 @@
 and activation checkpointing. They need no new evidence, so the recommender tries them after
 the fact, on the candidates that break nothing but the RAM limit and would beat the best
 candidate that fits as it is, best first (``variants`` says in which order), and only above
-the floor no lever moves (bounds.py). Update depth is a lever
-too, but it changes the result: it is a dimension of the candidates themselves (space.py)."""
+the floor no lever moves (bounds.py). Update depth is a lever too, but it changes the result:
+it is a dimension of the candidates themselves (space.py)."""
 
 from __future__ import annotations
 
 from advisor.config import Config
-from advisor.cost.cache import cached_count, costs
+from advisor.cost.cache import costs
 from advisor.decision.answer import Option
 from advisor.decision.evidence import Evidence
 from advisor.decision.feasibility import evaluate
@@ -33,33 +33,48 @@ def variants(config: Config, batch_size: int) -> list[Config]:
     return [*batched, checkpointed, *both]
 
 
-MAX_NEW_PROFILES = 12  # a question pays at most this many lever profiles (~1-3 s each)
+# A question tries at most this many lever settings (each at most two profiles of ~1-3 s where
+# the cache lacks them). Counted whether cached or not, so the answer does not depend on what
+# a cache holds (and what ships is exactly what a fresh machine reads).
+MAX_TRIES = 24
+
+
+def _out_of_reach(option: Option, question: Question) -> bool:
+    """No lever setting of ``option`` can fit: its weights and optimizer state alone (held
+    through every step, whatever the micro-batch or recomputation) need more than the limit."""
+    from advisor.decision.feasibility import memory_limit
+
+    m = option.memory_breakdown
+    held = m.get("params", 0) + m.get("buffers", 0) + m.get("optimizer", 0)
+    return question.device.memory().needed(held) > memory_limit(question.device,
+                                                                question.constraints)
 
 
 def relieve(evidence: Evidence, options: list[Option], question: Question) -> list[Option]:
     """``options`` with the most accurate one that breaks only the RAM limit, and is more
     accurate than every option that fits, replaced by its first lever setting that fits.
 
-    Best first: candidates by predicted accuracy, each lever setting in ``variants``' order,
-    one costing at a time; the first setting that fits ends the search (any later one would be
-    less accurate), and so does the ``MAX_NEW_PROFILES``-th profile the cache did not hold."""
+    Best first: candidates by predicted accuracy (less those out of any lever's reach), each
+    lever setting in ``variants``' order, one costing at a time; the first setting that fits
+    ends the search (any later one would be less accurate), and so does the ``MAX_TRIES``-th
+    setting tried."""
     best_fit = max((o.predicted_accuracy for o in options if o.feasible), default=-1.0)
     todo = sorted((o for o in options if not o.feasible and o.predicted_accuracy > best_fit
-                   and all(v.constraint == "memory" for v in o.violations)),
+                   and all(v.constraint == "memory" for v in o.violations)
+                   and not _out_of_reach(o, question)),
                   key=lambda o: -o.predicted_accuracy)
-    profiled = 0
+    tried = 0
     for o in todo:
         tries = variants(o.config, question.batch_size)
         estimates = evidence.estimates(tries)
         for c in tries:
-            before = cached_count()
             exact = costs(evidence.model, [c], question.batch_size, question.resolution,
                           question.num_classes)[c]
-            profiled += cached_count() - before
             option = evaluate(c, estimates[c], exact, question)
             if option.feasible:
                 return [option if x.config == o.config else x for x in options]
-            if profiled >= MAX_NEW_PROFILES:
+            tried += 1
+            if tried >= MAX_TRIES:
                 return options
     return options
 

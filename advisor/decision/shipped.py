@@ -140,3 +140,24 @@ def shipped_pairs() -> list[tuple[str, str]]:
         if document is not None:
             pairs.append((document["model"], document["task"]))
     return pairs
+
+
+# The constrained questions whose costs ship too (benchmarks/ship_evidence.py asks them): RAM
+# limits at these shares of the unconstrained choice's need (the levers: micro-batching,
+# checkpointing), an update-time limit, and an impossible RAM limit (the floor).
+MEMORY_SHARES = (0.25, 0.5, 0.75)
+UPDATE_TIME = 60.0
+IMPOSSIBLE = 1024
+
+
+def constrained_questions(unconstrained) -> list:
+    """The Constraints asked after ``unconstrained`` (a Recommendation) for the same device,
+    model and task."""
+    from advisor.devices.profile import Constraints
+
+    chosen = unconstrained.recommendation
+    limits = [Constraints(max_update_time=UPDATE_TIME), Constraints(max_memory=IMPOSSIBLE)]
+    if chosen is not None:
+        limits += [Constraints(max_memory=int(chosen.required_ram_bytes * share))
+                   for share in MEMORY_SHARES]
+    return limits

@@ -40,9 +40,8 @@ class ModelSpec:
         """A named depth on this model: all (None), half, quarter, last (1), or a number."""
         n = self.block_count
         named = {"all": None, "half": n // 2, "quarter": max(1, n // 4), "last": 1}
-        if self.whole_only and name not in (None, "all"):
-            raise AdvisorError(f"{self.name}'s blocks do not run in the order they are "
-                               "declared, so an update cannot stop at one: use --depth all")
+        if self.whole_only:  # one block: every named depth is all of it
+            named = dict.fromkeys(named, None)
         if name is None or isinstance(name, int):
             return name
         if name in named:

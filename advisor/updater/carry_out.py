@@ -67,8 +67,9 @@ def _train(s: Setup, update: PreparedUpdate, resume: bool, peak: Callable[[], in
 def _import_libraries() -> None:
     """What an update imports on its way (scipy for the accuracy interval, torchvision's
     transforms, peft, GaLore), imported before the memory baseline: the runtime model was
-    fitted on processes that had imported them (benchmarks/memory_vs_reality.py), and their
-    code (scipy.stats alone, tens of MiB) is not the update's memory."""
+    fitted on what training adds to a process whose libraries are loaded
+    (benchmarks/memory_vs_reality.py), and library code (scipy.stats alone is tens of MiB) is
+    not memory the update needs."""
     import peft  # noqa: F401
     import scipy.stats  # noqa: F401
     import torch.optim.swa_utils  # noqa: F401
