@@ -183,7 +183,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
 
     from advisor.cli.render import emit_json, print_benchmark
     from advisor.paper import QUICK, BenchmarkPlan, benchmark
-    from advisor.training.protocol import check_batch
+    from advisor.training.protocol import check_batch, check_resolution
 
     values = (QUICK if args.quick else BenchmarkPlan()).model_dump()
     values.update({k: getattr(args, k) for k in SCALAR_PLAN_FIELDS
@@ -198,6 +198,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     plan = validated(BenchmarkPlan, values, "benchmark plan")
     plan.check_ranks()
     for model in plan.models:
+        check_resolution(model, plan.trial_resolution)
         for method in plan.methods:
             check_batch(model, method, plan.cost_batch_size, None, plan.cost_resolution,
                         "--cost-batch-size")

@@ -12,7 +12,7 @@ from advisor.errors import AdvisorError
 from advisor.updater import checkpoint
 from advisor.updater.evaluation import Evaluation, measure
 from advisor.updater.manifest import Manifest, MemoryReport, StorageReport, command, versions
-from advisor.updater.memory import PeakRss, mib
+from advisor.updater.memory import PeakRss, mib, release_free_memory
 from advisor.updater.outputs import ADAPTER_METHODS, deployable, write_model, write_update_state
 from advisor.updater.prepared import PreparedUpdate, prepare
 from advisor.updater.runner import run_epochs
@@ -86,6 +86,7 @@ def carry_out(s: Setup, resume: bool, on_epoch: Callable[[int], None] | None, st
     weights = s.weights.ready(c.resolution)  # pretrained (if builtin) before the baseline
     _import_libraries()
     gc.collect()
+    release_free_memory()
     earlier = s.out.ledger.get("peak_rss_bytes") if resume else None  # before a resume
     rss = PeakRss()
     rss.start()  # as the runtime model was fitted: everything imported, no model built yet

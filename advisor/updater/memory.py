@@ -9,6 +9,7 @@ so that the kernel's peak mark (VmHWM) starts again from there.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 
@@ -35,6 +36,15 @@ def use_fitted_allocator(runtime: RuntimeMemory = RUNTIMES[HOST_RUNTIME]) -> boo
                 if key in _MALLOPT]
     return all(mallopt(ctypes.c_int(param), ctypes.c_int(value)) == 1
                for param, value in settings)
+
+
+def release_free_memory() -> None:
+    """Hand the heap's free pages back to the kernel (glibc's ``malloc_trim``), so that what
+    the update allocates next raises the resident set instead of reusing memory an earlier
+    computation in this process freed (a Python caller's process, a test suite)."""
+    name = ctypes.util.find_library("c")
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to hand back
+        ctypes.CDLL(name or "libc.so.6").malloc_trim(ctypes.c_size_t(0))
 
 
 def _status(field: str) -> int | None:

@@ -58,7 +58,8 @@ def test_verdicts_count_each_target(check):
 
 def test_a_killed_check_resumes_without_repeating_a_finished_run(check, tmp_path, monkeypatch):
     a = argparse.Namespace(work=tmp_path, models=["m"], configs=["head"], seeds=2, epochs=2,
-                           resolution=64, images=tmp_path / "fashion-mnist-32x8", allocator={})
+                           resolution=64, images=tmp_path / "fashion-mnist-32x8", allocator={},
+                           fast_allocator=False)
     (tmp_path / "logs").mkdir()
     ran = []
 
