@@ -31,6 +31,8 @@ from advisor.errors import AdvisorError
 if TYPE_CHECKING:
     from torch import nn
 
+    from advisor.models.spec import ModelSpec
+
 STAGE_CONTAINERS = ("features", "layers", "trunk_output", "blocks", "stages")
 Family = Literal["depthwise-separable", "grouped", "standard"]
 
@@ -241,3 +243,18 @@ def structure(model: nn.Module) -> Structure:
     if not ordered:
         blocks = [tuple(n for b in blocks for n in b)]
     return Structure(head, tuple(blocks), family(model), ordered, smallest)
+
+
+def spec_of(net: nn.Module, name: str, what: str, source: str, builder: str = "") -> ModelSpec:
+    """The ModelSpec of ``net`` (built on meta) under ``name``, its description ``what`` and
+    the parameter count; an AdvisorError naming the model where the rules find none."""
+    from advisor.models.spec import ModelSpec
+
+    try:
+        found = structure(net)
+    except AdvisorError as exc:
+        raise AdvisorError(f"{name}: {exc}") from None
+    params = sum(p.numel() for p in net.parameters())
+    return ModelSpec(name, (), found.family, found.head, f"{what} ({params / 1e6:.2f}M params)",
+                     found.blocks, builder=builder, source=source, whole_only=not found.ordered,
+                     min_resolution=found.min_resolution)

@@ -36,20 +36,11 @@ def build(builder: str, num_classes: int, options: tuple[tuple[str, Any], ...] =
 def spec_for(name: str) -> ModelSpec:
     import torch
 
-    from advisor.models.spec import ModelSpec
-    from advisor.models.structure import structure
+    from advisor.models.structure import spec_of
 
     timm = _timm()
     if not timm.is_model(name):
         raise AdvisorError(f"timm has no model '{name}' (timm.list_models() lists them)")
     with torch.device("meta"):
         net = build(name, 1000)
-    try:
-        found = structure(net)
-    except AdvisorError as exc:
-        raise AdvisorError(f"timm:{name}: {exc}") from None
-    params = sum(p.numel() for p in net.parameters())
-    return ModelSpec(f"{PREFIX}{name}", (), found.family, found.head,
-                     f"timm {name} ({params / 1e6:.1f}M params)", found.blocks,
-                     builder=f"{PREFIX}{name}", source="timm", whole_only=not found.ordered,
-                     min_resolution=found.min_resolution)
+    return spec_of(net, f"{PREFIX}{name}", f"timm {name}", "timm", f"{PREFIX}{name}")

@@ -69,22 +69,13 @@ def spec_for(builder: str) -> ModelSpec:
     """The spec of torchvision's ``builder``, or an AdvisorError saying why there is none."""
     import torch
 
-    from advisor.models.spec import ModelSpec
-    from advisor.models.structure import structure
+    from advisor.models.structure import spec_of
 
     if builder not in builders():
         raise AdvisorError(f"torchvision has no classification model '{builder}'")
     with torch.device("meta"):
         net = build(builder, 1000)
-    try:
-        found = structure(net)
-    except AdvisorError as exc:
-        raise AdvisorError(f"{builder}: {exc}") from None
-    params = sum(p.numel() for p in net.parameters())
-    return ModelSpec(builder, (), found.family, found.head,
-                     f"torchvision {builder} ({params / 1e6:.1f}M params)", found.blocks,
-                     source="torchvision", whole_only=not found.ordered,
-                     min_resolution=found.min_resolution)
+    return spec_of(net, builder, f"torchvision {builder}", "torchvision")
 
 
 def catalogue() -> list[tuple[str, ModelSpec | str]]:

@@ -67,17 +67,8 @@ def build(path: str, num_classes: int, options: tuple[tuple[str, Any], ...] = ()
 def spec_for(path: str) -> ModelSpec:
     import torch
 
-    from advisor.models.spec import ModelSpec
-    from advisor.models.structure import structure
+    from advisor.models.structure import spec_of
 
     with torch.device("meta"):
         net = _call(path)
-    try:
-        found = structure(net)
-    except AdvisorError as exc:
-        raise AdvisorError(f"--model {path}: {exc}") from None
-    params = sum(p.numel() for p in net.parameters())
-    return ModelSpec(path, (), found.family, found.head,
-                     f"{type(net).__name__} from {path} ({params / 1e6:.2f}M params)",
-                     found.blocks, builder=path, source="factory", whole_only=not found.ordered,
-                     min_resolution=found.min_resolution)
+    return spec_of(net, path, f"{type(net).__name__} from {path}", "factory", path)
