@@ -5,8 +5,12 @@ with the figures a person chooses by. The README's model table is this list as m
 
 from __future__ import annotations
 
+import contextlib
+import json
+from pathlib import Path
 from typing import Any
 
+from advisor.errors import AdvisorError
 from advisor.zoo import MODELS, ModelSpec
 
 
@@ -16,31 +20,64 @@ def _params(spec: ModelSpec) -> int:
     return sum(p.numel() for p in skeleton(spec, 1000).parameters())
 
 
-def _row(spec: ModelSpec, evidence: dict[str, list[str]]) -> dict[str, Any]:
+def _row(spec: ModelSpec) -> dict[str, Any]:
     return {"name": spec.name, "aliases": list(spec.aliases), "family": spec.family,
             "blocks": spec.block_count, "depths": "all" if spec.whole_only else "any",
             "params": _params(spec), "head": spec.head, "scale": spec.scale,
             "source": "advisor" if spec.name in MODELS else spec.source,
-            "evidence": evidence.get(spec.name, []), "description": spec.description,
+            "evidence": [], "description": spec.description,
             "refused": None}
 
 
-def rows() -> list[dict[str, Any]]:
-    """One row per model advisor knows by name (timm's and a user's own are not listed)."""
-    from advisor.decision.shipped import shipped_pairs
+def _cache_file() -> Path:
+    """Where the rows are kept: building 80 models on meta takes seconds, and they change only
+    with torchvision's version or the code that finds them (hashed)."""
+    import hashlib
+    from importlib.metadata import version
+
+    from advisor import zoo
+    from advisor.models import spec, structure, torchvision_cnns
+    from advisor.paths import cache_dir
+
+    code = hashlib.sha256(b"".join(Path(m.__file__).read_bytes()
+                                   for m in (zoo, spec, structure, torchvision_cnns)))
+    return cache_dir() / f"models-tv{version('torchvision')}-{code.hexdigest()[:12]}.json"
+
+
+def _built() -> list[dict[str, Any]]:
     from advisor.models.torchvision_cnns import catalogue
 
-    evidence: dict[str, list[str]] = {}
-    for model, task in shipped_pairs():
-        evidence.setdefault(model, []).append(task)
-    found = [_row(spec, evidence) for spec in MODELS.values()]
+    found = [_row(spec) for spec in MODELS.values()]
     for name, spec in catalogue():
         if name in MODELS:
             continue
-        if isinstance(spec, str):
-            found.append({"name": name, "refused": spec})
-        else:
-            found.append(_row(spec, evidence))
+        found.append({"name": name, "refused": spec} if isinstance(spec, str) else _row(spec))
+    return found
+
+
+def rows() -> list[dict[str, Any]]:
+    """One row per model advisor knows by name (timm's and a user's own are not listed),
+    with the tasks the package ships evidence for."""
+    from advisor.decision.shipped import shipped_pairs
+    from advisor.userfiles import write_text
+
+    path = _cache_file()
+    try:
+        found = json.loads(path.read_text())
+    except (OSError, ValueError):
+        from advisor import progress
+
+        progress.note("describing torchvision's classification models on the meta device "
+                      "(once, about half a minute)")
+        found = _built()
+        with contextlib.suppress(OSError, AdvisorError):  # a read-only cache: built each time
+            write_text(path, json.dumps(found))
+    evidence: dict[str, list[str]] = {}
+    for model, task in shipped_pairs():
+        evidence.setdefault(model, []).append(task)
+    for r in found:
+        if r["refused"] is None:
+            r["evidence"] = evidence.get(r["name"], [])
     return found
 
 

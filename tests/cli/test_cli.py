@@ -59,7 +59,7 @@ def test_user_errors_are_one_line_and_exit_2(capsys, argv):
 
 def test_module_entry_point_runs_in_a_fresh_process():
     """The installed entry point, end to end, in a fresh process."""
-    result = subprocess.run([sys.executable, "-m", "advisor", "models", "--json"],
+    result = subprocess.run([sys.executable, "-m", "advisor", "devices", "--json"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and json.loads(result.stdout)
 

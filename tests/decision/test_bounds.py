@@ -1,5 +1,6 @@
 """The RAM floor: a limit no lever can meet is answered at once, with the bound."""
 
+import pytest
 
 from advisor.decision.recommend import recommend
 from advisor.devices.profile import Constraints
@@ -39,6 +40,7 @@ def test_levers_are_tried_best_first_and_stop_at_the_first_that_fits(monkeypatch
     assert all(not o.feasible for o in better)
 
 
+@pytest.mark.slow  # ~12 s: every shipped device, model, task and constrained question
 def test_shipped_constrained_questions_profile_nothing_and_import_no_torch(tmp_path):
     """What ships covers the constrained questions benchmarks/ship_evidence.py asks (RAM at
     25/50/75% of the unconstrained choice's, an update-time limit, an impossible limit) for
