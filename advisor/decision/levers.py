@@ -11,7 +11,7 @@ from advisor.config import Config
 from advisor.cost.cache import costs
 from advisor.decision.answer import Option
 from advisor.decision.evidence import Evidence
-from advisor.decision.feasibility import evaluate
+from advisor.decision.feasibility import evaluate, memory_limit
 from advisor.decision.question import Question
 from advisor.methods import METHODS
 
@@ -42,8 +42,6 @@ MAX_TRIES = 24
 def _out_of_reach(option: Option, question: Question) -> bool:
     """No lever setting of ``option`` can fit: its weights and optimizer state alone (held
     through every step, whatever the micro-batch or recomputation) need more than the limit."""
-    from advisor.decision.feasibility import memory_limit
-
     m = option.memory_breakdown
     held = m.get("params", 0) + m.get("buffers", 0) + m.get("optimizer", 0)
     return question.device.memory().needed(held) > memory_limit(question.device,
