@@ -35,10 +35,12 @@ def progress_bar(total: int, description: str) -> Iterator[Callable[[int], None]
         Progress,
         TextColumn,
         TimeElapsedColumn,
+        TimeRemainingColumn,
     )
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=_console(), transient=True,
+                  TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                  console=_console(), transient=True,
                   disable=not enabled()) as bar:
         task = bar.add_task(description, total=total)
 

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 
 TARGETS = tuple(TARGET_POLICIES)
 DEPTHS = ("all", "half", "quarter", "last")  # named on each model: zoo.ModelSpec.depth
+# The rules of thumb a user compares an answer against, each at all blocks: a search measures
+# them before anything else (study/next_candidate.py) and the answer says how they did.
+BASELINES = {"full fine-tuning": Config(method="full"),
+             "LoRA r8": Config(method="lora", rank=8, targets="no-depthwise"),
+             "head only": Config(method="head")}
 
 
 def depths(model: str) -> list[int | None]:

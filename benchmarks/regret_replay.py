@@ -24,17 +24,18 @@ from advisor.study.next_candidate import Draws
 from advisor.study.sampler import TrialSeededSampler
 from advisor.study.search import run_trials
 
-RULES = {"always full": Config(method="full"),
-         "always LoRA r8": Config(method="lora", rank=8, targets="no-depthwise"),
-         "always head": Config(method="head")}
+RULES = {f"always {name}": config for name, config in space.BASELINES.items()}
 CLOSE = 0.005  # "within 0.5 points of the best"
 
 
-def advisor_trials(truth: Truth, budget: int, seed: int, peak: dict[Config, int]) -> list[dict]:
+def advisor_trials(truth: Truth, budget: int, seed: int, peak: dict[Config, int],
+                   num_classes: int) -> list[dict]:
     """``advisor search``'s loop with each trial looked up instead of trained."""
     configs = list(truth.runs)  # the narrowed grid: the search draws from it too
     study = optuna.create_study(directions=["maximize", "minimize"], sampler=TrialSeededSampler(
         seed, Draws(truth.model, seed, configs)))
+    study.set_user_attr("model", truth.model)
+    study.set_user_attr("num_classes", num_classes)
     taken: list[dict] = []
     used: dict[Config, set[int]] = {}
 
@@ -61,7 +62,7 @@ def advisor_trials(truth: Truth, budget: int, seed: int, peak: dict[Config, int]
     # One call per attempt at the rest of the budget, as `advisor search --trials` would run
     # it (its last trials confirm front-runners, repeats.py); a refused draw costs a trial.
     while len(taken) < budget and len(study.trials) < 20 * budget:
-        run_trials(study, budget - len(taken), trial_objective=looked_up)
+        run_trials(study, budget - len(taken), trial_objective=looked_up, candidates=configs)
     return taken
 
 
@@ -73,7 +74,7 @@ def searched(truth: Truth, configs: list[Config], fractions: list[float], search
     out = {}
     for fraction in fractions:
         for seed in range(search_seeds):
-            trials = advisor_trials(truth, _budget(fraction, configs), seed, peak)
+            trials = advisor_trials(truth, _budget(fraction, configs), seed, peak, num_classes)
             out[fraction, seed] = Evidence(
                 model=truth.model, task=truth.task, dataset=DATASET, study="regret",
                 epochs=truth.epochs, surrogate=AccuracySurrogate().fit(trials),

@@ -145,18 +145,19 @@ def costs(model: str, configs: list[Config], batch_size: int, resolution: int,
     todo = {key: (c, n) for c in configs for n, key in enumerate(needs[c], 1)
             if key not in data}
     if todo:
-        from advisor.cost import profile_batch_scaled
+        from advisor.cost.parallel import profiles, workers_for
 
-        what = f"costing {len(todo)} configurations of {model} at {resolution} px (once)"
+        workers = workers_for(len(todo))
+        what = (f"costing {len(todo)} configurations of {model} at {resolution} px (once"
+                + (f", {workers} processes)" if workers > 1 else ")"))
         started, lines = time.perf_counter(), not progress.enabled() and len(todo) > 1
         if lines:  # off a terminal: a line per stage
             progress.note(what)
         saved = started
         with progress.progress_bar(len(todo), what) as advance:
-            for key, (c, passes) in todo.items():
-                scaled = profile_batch_scaled(model, c, resolution, num_classes, passes)
-                data[key] = scaled.model_dump(mode="json")
-                advance(1)
+            for key, c, scaled in profiles(model, todo, resolution, num_classes):
+                data[key] = scaled
+                advance(1, f"costing {model} at {resolution} px: {c.label}")
                 if time.perf_counter() - saved > 5:  # kept as it goes: a kill loses little
                     _save(data)
                     saved = time.perf_counter()

@@ -77,6 +77,39 @@ class Option(Config):
         return self.as_config()
 
 
+class Baseline(BaseModel):
+    """A rule of thumb (space.BASELINES) as this device sees it: what a user following it
+    would get, beside the recommendation."""
+
+    name: str
+    label: str
+    accuracy: float = Field(description="Measured if measured_runs > 0, else the surrogate's.")
+    accuracy_error: float | None
+    measured_runs: int
+    fits: bool
+    required_ram_bytes: int
+    recommended: bool
+
+
+def baselines_of(ranked: list[Option], chosen: Option | None) -> list[Baseline]:
+    """Each baseline's option with no lever (all blocks, whole batch), where the model has
+    one."""
+    from advisor.space import BASELINES
+
+    plain = {o.config.evidence_config(): o for o in ranked
+             if o.micro_batch is None and not o.checkpointing}
+    out = []
+    for name, config in BASELINES.items():
+        o = plain.get(config.evidence_config())
+        if o is not None:
+            out.append(Baseline(
+                name=name, label=o.label, accuracy=o.predicted_accuracy,
+                accuracy_error=o.accuracy_error, measured_runs=o.measured_runs,
+                fits=o.feasible, required_ram_bytes=o.required_ram_bytes,
+                recommended=chosen is not None and chosen.config == o.config))
+    return out
+
+
 class Basis(BaseModel):
     """What a recommendation's figures rest on, besides the study's size and error."""
 
@@ -127,9 +160,16 @@ class Recommendation(BaseModel):
 
     @computed_field
     @property
+    def baselines(self) -> list[Baseline]:
+        """The rules of thumb (full, LoRA r8, head-only at all blocks): measured or
+        predicted, whether each fits, and which one, if any, is the recommendation."""
+        return baselines_of(self.ranked, self.recommendation)
+
+    @computed_field
+    @property
     def notes(self) -> list[str]:
         b, device = self.basis, self.basis.device
-        return explain.notes(
+        return explain.baselines(self.baselines) + explain.notes(
             study=self.study, tried=b.tried, trials=self.trials, error=self.surrogate_error,
             task=self.task,
             dataset=b.dataset, trial_resolution=b.trial_resolution,

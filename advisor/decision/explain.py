@@ -225,6 +225,22 @@ def suggestion(s: Suggestion | None) -> str | None:
             "relax that limit")
 
 
+def baselines(rows: list) -> list[str]:
+    """One note on the rules of thumb (answer.Baseline): which the evidence measured, and
+    what each would give on this device; none when the model has none of them."""
+    if not rows:
+        return []
+    parts = []
+    for b in rows:
+        how = (f"measured, {b.measured_runs} run{'s' if b.measured_runs > 1 else ''}"
+               if b.measured_runs else "NOT measured, predicted")
+        error = f" ± {b.accuracy_error:.1%}" if b.accuracy_error is not None else ""
+        fit = "the recommendation" if b.recommended else \
+            f"RAM {human_bytes(b.required_ram_bytes)}" + ("" if b.fits else ", does not fit")
+        parts.append(f"{b.name} {b.accuracy:.1%}{error} ({how}; {fit})")
+    return ["baselines, all blocks: " + "; ".join(parts)]
+
+
 def notes(*, study: str, tried: int, trials: int, error: float, task: str, dataset: str,
           trial_resolution: int, trial_batch_size: int, epochs: int, batch_size: int,
           resolution: int, runtime: str, frozen_weights_in_flash: bool, samples: int,

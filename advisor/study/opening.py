@@ -26,7 +26,10 @@ from advisor.config import Config
 def opening(model: str, seed: int, candidates: list[Config]) -> list[dict]:
     """The Optuna parameters of trial k's configuration, for k < the number of candidates
     (draws.Draws passes the recommender's grid on this model: every valid method x rank x
-    target policy x depth)."""
-    order = sorted(candidates, key=Config.key)  # a permutation of a fixed order, not of a set
+    target policy x depth). The baselines are not in it: they are drawn before it
+    (next_candidate.py), so its first entries are skipped as a repeat's are."""
+    baselines = {b.evidence_config() for b in space.BASELINES.values()}
+    order = sorted((c for c in candidates if c.evidence_config() not in baselines),
+                   key=Config.key)  # a permutation of a fixed order, not of a set
     random.Random(seed).shuffle(order)
     return [space.trial_params(config, model)[0] for config in order]

@@ -11,11 +11,13 @@ path that does not exist) stops the search at once, since every trial would fail
 Storage: an Optuna journal file in advisor's cache by default (any number of workers on one
 host: ``jobs``, see workers.py); a database URL otherwise (PostgreSQL for workers on several
 hosts, each running the same search). Reading a study (``open_study(create=False)``) never
-writes it. The first trials draw distinct configurations of the candidate grid in a seeded
-order (opening.py), the next ones the untried candidates the surrogate rates highest
-(draws.py), TPE the rest. Draws are seeded per trial number (sampler.py): one
-process with one seed always draws the same sequence; parallel or resumed workers never replay
-each other's draws.
+writes it. The first trials measure the baselines a user would compare against (full,
+LoRA r8, head-only at all blocks), the next ones distinct configurations of the candidate grid
+in a seeded order (opening.py), then the untried candidates the surrogate rates highest
+(next_candidate.py), TPE the rest; before a process ends, the candidate most worth trying
+(value_of_information.py) and repeats of the front-runners (repeats.py). Draws are seeded per
+trial number (sampler.py): one process with one seed always draws the same sequence; parallel
+or resumed workers never replay each other's draws.
 """
 
 from __future__ import annotations
@@ -28,9 +30,9 @@ import optuna
 from advisor import defaults, space
 from advisor.config import Config, TrialConfig
 from advisor.errors import AdvisorError, IncompatibleConfigError
-from advisor.study import repeats
+from advisor.study import repeats, value_of_information
 from advisor.study.dead_workers import fail_dead_workers, worker_mark
-from advisor.study.next_candidate import Draws
+from advisor.study.next_candidate import Draws, model_grid, untried_baselines
 from advisor.study.sampler import TrialSeededSampler
 from advisor.study.storage import (
     NoStudy,
@@ -153,26 +155,42 @@ def search(model: str = defaults.MODEL, task: str = defaults.TASK,
 def run_trials(study: optuna.Study, trials: int, show_progress: bool = False,
                callbacks: list[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]]
                | None = None,
-               trial_objective: Callable[[optuna.Trial], tuple[float, float]] | None = None
-               ) -> None:
+               trial_objective: Callable[[optuna.Trial], tuple[float, float]] | None = None,
+               candidates: list[Config] | None = None) -> None:
     """This process's share of a search: ``trials`` trials on an opened study, front-runners
-    re-run under new seeds where due (repeats.py). ``trial_objective`` replaces the real
-    fine-tune (benchmarks/regret.py looks trials up in a measured grid instead)."""
+    re-run under new seeds where due (repeats.py), the candidate most worth trying just before
+    they are (value_of_information.py; ``candidates``: the grid it is drawn from, by default
+    the model's). ``trial_objective`` replaces the real fine-tune (benchmarks/regret.py looks
+    trials up in a measured grid instead)."""
     attrs = dict(study.user_attrs)
     run = trial_objective or (lambda t: objective(attrs, t))
-    left = [trials]
+    left, grid = [trials], candidates or []
 
-    def queue_repeat(study: optuna.Study, _: optuna.trial.FrozenTrial) -> None:
-        left[0] -= 1
-        if left[0] > 0 and repeats.due(study, left[0], trials):
+    def queue_extra(study: optuna.Study) -> None:
+        """The trial queued before the sampler draws, if any: none while a baseline is
+        untried (they come before anything else), then the candidate worth trying or a
+        front-runner's repeat where due."""
+        if not grid:
+            grid.extend(model_grid(attrs["model"]))
+        if untried_baselines(study, attrs["model"], grid):
+            return
+        if value_of_information.due(study, left[0], trials) and \
+                value_of_information.queue_worth_trying(study, attrs["model"], grid,
+                                                        attrs["num_classes"]):
+            return
+        if repeats.due(study, left[0], trials):
             repeats.queue_front_runner(study)
 
-    if repeats.due(study, trials, trials):
-        repeats.queue_front_runner(study)
+    def after_trial(study: optuna.Study, _: optuna.trial.FrozenTrial) -> None:
+        left[0] -= 1
+        if left[0] > 0:
+            queue_extra(study)
+
+    queue_extra(study)
     lines = [] if show_progress else [trial_line(trials)]  # off a terminal: a line per trial
     study.optimize(run, n_trials=trials, catch=(TrialFault,),
                    show_progress_bar=show_progress, gc_after_trial=False,
-                   callbacks=[queue_repeat, *lines, *(callbacks or [])])
+                   callbacks=[after_trial, *lines, *(callbacks or [])])
 
 
 def trial_line(trials: int) -> Callable[[optuna.Study, optuna.trial.FrozenTrial], None]:

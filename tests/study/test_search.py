@@ -3,6 +3,7 @@
 import optuna
 import pytest
 
+from advisor.config import TrialConfig
 from advisor.errors import AdvisorError
 from advisor.study import search as search_module
 from advisor.study.search import open_study, search
@@ -212,13 +213,15 @@ def test_a_short_search_confirms_at_most_a_quarter_of_its_trials(storage, monkey
     assert [t.number for t in study.trials if "seed" in t.user_attrs] == [15, 18]
 
 
-def test_the_search_opens_with_distinct_configurations_of_the_grid(storage, monkeypatch):
-    """Trial k < draws.RANDOM runs entry k of the seeded permutation of the candidate grid
+def test_the_search_opens_with_the_baselines_then_distinct_configurations_of_the_grid(
+        storage, monkeypatch):
+    """Trials 0-2 run the baselines (full, LoRA r8, head-only at all blocks), trial
+    k < draws.RANDOM then entry k of the seeded permutation of the rest of the candidate grid
     (opening.py), the later ones the untried candidates the surrogate rates highest
     (draws.py), all at the method's default learning rate: no configuration is drawn twice
     (but by a repeat), and none is outside what the recommender ranks."""
     from advisor.cost.screening import valid_configs
-    from advisor.space import grid
+    from advisor.space import BASELINES, grid, trial_params
     from advisor.study import next_candidate as draws
     from advisor.study.opening import opening
 
@@ -226,11 +229,15 @@ def test_the_search_opens_with_distinct_configurations_of_the_grid(storage, monk
     monkeypatch.setattr("advisor.training.trial.run_trial", _fake_result)
     study = search("mobilenetv3", "unseen", trials=draws.RANDOM + 5, storage=storage, epochs=1)
     order = opening("mobilenet_v3_small", 0, candidates)
+    baselines = [trial_params(b, "mobilenet_v3_small")[0] for b in BASELINES.values()]
+    assert not [b for b in baselines if b in order]
     drawn = [t for t in study.trials if "seed" not in t.user_attrs]  # not a repeat
     assert len(drawn) >= draws.RANDOM + 2
-    assert [t.params for t in drawn if t.number < draws.RANDOM] == order[:draws.RANDOM]
+    assert [t.params for t in drawn if t.number < 3] == baselines
+    assert [t.params for t in drawn if 3 <= t.number < draws.RANDOM] == \
+        order[3:draws.RANDOM]
     chosen = [t.params for t in drawn if t.number >= draws.RANDOM]
-    assert chosen and all(params in order for params in chosen)
+    assert chosen and all(params in order + baselines for params in chosen)
     assert len({tuple(sorted(t.params.items())) for t in drawn}) == len(drawn)
     assert {t.params["lr_scale"] for t in drawn} == {1.0}
     assert order != opening("mobilenet_v3_small", 1, candidates)
@@ -271,3 +278,28 @@ def test_after_the_opening_the_surrogate_chooses_and_workers_do_not_collide(stor
     running = study.ask()
     study._storage.set_trial_system_attr(running._trial_id, "fixed_params", params[best])
     assert draw() == params[second]
+
+
+def test_a_study_extended_later_measures_its_untried_baselines_first(storage, monkeypatch):
+    """A study made without them (older than the rule, or seeded with a benchmark's results)
+    runs the baselines it lacks before its surrogate chooses anything, each once."""
+    import json
+    from pathlib import Path
+
+    from advisor.space import BASELINES
+    from advisor.study.search import seed_study
+
+    recorded = json.loads((Path(__file__).parents[1] / "data"
+                           / "mobilenet_v3_small-unseen-e4-results.json").read_text())
+    lacking = [BASELINES["full fine-tuning"], BASELINES["head only"]]
+    kept = [r for r in recorded if all(
+        TrialConfig.model_validate(r["config"]).as_config().evidence_config()
+        != b.evidence_config() for b in lacking)]
+    assert len(kept) < len(recorded)
+    seed_study(kept, storage)
+    monkeypatch.setattr("advisor.training.trial.run_trial", _fake_result)
+    study = search("mobilenetv3", "unseen", trials=3, storage=storage, epochs=4)
+    new = [TrialConfig.model_validate(t.user_attrs["result"]["config"]).as_config()
+           .evidence_config() for t in study.trials[len(kept):]]
+    assert new[:2] == [b.evidence_config() for b in lacking]
+    assert new[2] not in new[:2]
