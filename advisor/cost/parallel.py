@@ -20,8 +20,14 @@ from advisor.config import Config
 MIN_PARALLEL = 16  # profiles below which workers do not repay their start
 
 
-def _one_thread() -> None:
+def _start_worker(quiet: bool) -> None:
+    """One torch thread; the third-party noise silenced where the parent process silenced
+    it (an entry point's choice, quiet.py)."""
     os.environ["OMP_NUM_THREADS"] = os.environ["ADVISOR_THREADS"] = "1"
+    if quiet:
+        from advisor.quiet import quiet_third_party
+
+        quiet_third_party()
     import torch
 
     torch.set_num_threads(1)
@@ -54,7 +60,10 @@ def profiles(model: str, todo: dict[str, tuple[Config, int]], resolution: int,
             yield key, config, _profile(model, config, resolution, num_classes, passes)
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_thread) as pool:
+    from advisor import quiet
+
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(quiet._requested,)) as pool:
         futures = {pool.submit(_profile, model, config, resolution, num_classes, passes):
                    (key, config) for key, (config, passes) in todo.items()}
         try:
