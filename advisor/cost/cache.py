@@ -155,7 +155,8 @@ def costs(model: str, configs: list[Config], batch_size: int, resolution: int,
             progress.note(what)
         saved = started
         with progress.progress_bar(len(todo), what) as advance:
-            for key, c, scaled in profiles(model, todo, resolution, num_classes):
+            for key, c, scaled in profiles(model, todo, resolution, num_classes,
+                                              workers):
                 data[key] = scaled
                 advance(1, f"costing {model} at {resolution} px: {c.label}")
                 if time.perf_counter() - saved > 5:  # kept as it goes: a kill loses little

@@ -51,10 +51,10 @@ def workers_for(jobs: int) -> int:
 
 
 def profiles(model: str, todo: dict[str, tuple[Config, int]], resolution: int,
-             num_classes: int) -> Iterator[tuple[str, Config, dict]]:
+             num_classes: int, workers: int) -> Iterator[tuple[str, Config, dict]]:
     """(key, configuration, batch-scaled cost as JSON) for each of ``todo`` (key ->
-    (configuration, passes)), in the order they finish."""
-    workers = workers_for(len(todo))
+    (configuration, passes)), in the order they finish, made by ``workers`` processes
+    (``workers_for``; 1: this one)."""
     if workers == 1:
         for key, (config, passes) in todo.items():
             yield key, config, _profile(model, config, resolution, num_classes, passes)

@@ -9,7 +9,6 @@ so that the kernel's peak mark (VmHWM) starts again from there.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import ctypes.util
 
@@ -23,14 +22,20 @@ _MALLOPT = {"MALLOC_TRIM_THRESHOLD_": -1, "MALLOC_MMAP_THRESHOLD_": -3}
 HOST_RUNTIME = "pytorch-cpu"
 
 
+def _glibc(function: str):
+    """glibc's ``function`` from this process's C library; None where there is none (not
+    glibc)."""
+    try:
+        return getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), function)
+    except (OSError, AttributeError):
+        return None
+
+
 def use_fitted_allocator(runtime: RuntimeMemory = RUNTIMES[HOST_RUNTIME]) -> bool:
     """Set the allocator as the runtime model's ``environment`` says, in this process; False
     where the C library is not glibc (nothing set, the figures then hold less well)."""
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
+    mallopt = _glibc("mallopt")
+    if mallopt is None:
         return False
     settings = [(_MALLOPT[key], int(value)) for key, value in runtime.environment.items()
                 if key in _MALLOPT]
@@ -42,9 +47,9 @@ def release_free_memory() -> None:
     """Hand the heap's free pages back to the kernel (glibc's ``malloc_trim``), so that what
     the update allocates next raises the resident set instead of reusing memory an earlier
     computation in this process freed (a Python caller's process, a test suite)."""
-    name = ctypes.util.find_library("c")
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to hand back
-        ctypes.CDLL(name or "libc.so.6").malloc_trim(ctypes.c_size_t(0))
+    malloc_trim = _glibc("malloc_trim")
+    if malloc_trim is not None:  # not glibc: nothing to hand back
+        malloc_trim(ctypes.c_size_t(0))
 
 
 def _status(field: str) -> int | None:

@@ -31,10 +31,10 @@ def test_few_profiles_stay_in_this_process_and_a_pools_worker_starts_none(monkey
 @pytest.mark.slow
 def test_profiles_across_workers_equal_this_process_s(monkeypatch):
     serial = {key: _without_timing(cost) for key, _, cost in
-              parallel.profiles("mobilenet_v3_small", _todo(), 32, 5)}
+              parallel.profiles("mobilenet_v3_small", _todo(), 32, 5, 1)}
     monkeypatch.setattr(parallel, "MIN_PARALLEL", 2)
     monkeypatch.setattr("advisor.threads.choose", lambda: 2)
     assert parallel.workers_for(len(CONFIGS)) == 2
     spread = {key: _without_timing(cost) for key, _, cost in
-              parallel.profiles("mobilenet_v3_small", _todo(), 32, 5)}
+              parallel.profiles("mobilenet_v3_small", _todo(), 32, 5, 2)}
     assert spread == serial
