@@ -71,3 +71,7 @@ def _positive_bytes(value: ByteSize) -> ByteSize:
 
 
 Bytes = Annotated[ByteSize, BeforeValidator(_not_a_bool), AfterValidator(_positive_bytes)]
+
+# -- training programs (advisor program) ----------------------------------------------------
+PROGRAM_LR = 0.001  # SGD with momentum 0.9, the ExecuTorch runtime's optimizer
+PROGRAM_CHECK_STEPS = 10

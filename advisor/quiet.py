@@ -5,6 +5,8 @@ modules: a program that imports advisor keeps its own logging and warning settin
 - galore-torch imports bitsandbytes, which logs a warning about optional CPU kernels;
 - peft warns that adapters on grouped convs cannot be merged (advisor reports that itself);
 - galore-torch raises FutureWarnings about torch APIs;
+- executorch imports torchao, which registers Enums with torch's pytree; torch logs that
+  this is deprecated, once per Enum;
 - Optuna logs every trial at INFO (and a failed one, Ctrl-C included, with a traceback; the
   study keeps its reason) and flags the TPE sampler's ``group`` option experimental.
 
@@ -26,6 +28,7 @@ def quiet_third_party() -> None:
     global _requested
     _requested = True
     logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
+    logging.getLogger("torch.utils._pytree").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", message=".*groups > 1. Merging is not supported.*")
     warnings.filterwarnings("ignore", category=FutureWarning, module="galore_torch")
     # optuna.exceptions.ExperimentalWarning, by the texts optuna/_experimental.py gives it

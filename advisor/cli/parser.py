@@ -160,4 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     from advisor.cli import update_command  # advisor update and advisor evaluate
 
     update_command.add_parsers(sub)
+    from advisor.cli import program_command  # advisor program
+
+    program_command.add_parser(sub)
     return parser

@@ -62,11 +62,11 @@ class Manifest(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
 
-def versions() -> dict[str, str]:
+def versions(*more: str) -> dict[str, str]:
     import advisor
 
     found = {"advisor": advisor.__version__, "python": platform.python_version()}
-    for package in ("torch", "torchvision", "peft", "galore-torch", "safetensors"):
+    for package in ("torch", "torchvision", "peft", "galore-torch", "safetensors", *more):
         try:
             found[package] = metadata.version(package)
         except metadata.PackageNotFoundError:

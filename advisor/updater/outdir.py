@@ -34,8 +34,11 @@ def sha256(path: Path) -> str:
 
 
 class OutDir:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, outputs: tuple[str, ...] = OUTPUTS,
+                 command: str = "update") -> None:
         self.path = Path(path).expanduser()
+        self.outputs = outputs  # the names a killed write of this command may leave
+        self.command = command
         self.ledger: dict[str, Any] = {}
 
     def _read_ledger(self) -> dict[str, Any] | None:
@@ -51,7 +54,7 @@ class OutDir:
     def _ours(self, rel: str, ledger: dict[str, Any]) -> bool:
         first = rel.split("/", 1)[0]
         temporary = _TEMPORARY.match(first)
-        if temporary and temporary["name"] in OUTPUTS:
+        if temporary and temporary["name"] in self.outputs:
             return True
         if rel == LEDGER:
             return True
@@ -92,7 +95,7 @@ class OutDir:
         adapter = self.path / "adapter"
         if adapter.is_dir() and not any(adapter.iterdir()):
             adapter.rmdir()
-        self.ledger = {"written_by": f"{MARK} (advisor update): the files it wrote here",
+        self.ledger = {"written_by": f"{MARK} (advisor {self.command}): the files it wrote here",
                        "identity": identity, "epochs_done": 0, "finished": False,
                        "peak_rss_bytes": None, "files": {}}
         self.save()

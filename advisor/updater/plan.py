@@ -64,7 +64,7 @@ def refuse_microcontroller(device: DeviceProfile) -> DeviceProfile:
     return device
 
 
-def _config(spec: ModelSpec, fields: dict[str, Any], what: str) -> TrialConfig:
+def checked_config(spec: ModelSpec, fields: dict[str, Any], what: str) -> TrialConfig:
     from advisor.training.protocol import check_resolution
     from advisor.training.trial import check_config
 
@@ -87,9 +87,9 @@ def _from_recipe(spec: ModelSpec, path: str, given: dict[str, Any], model_given:
         raise AdvisorError(f"recipe {path} was written for {written_for}, not {spec.name}")
     fields = {k: getattr(recipe.trial, k) for k in recipe.trial.model_fields_set
               if k in RUN_FIELDS}  # as written: what the recipe leaves out is a default
-    config = _config(resolve_model(written_for), fields, f"recipe {path}")
+    config = checked_config(resolve_model(written_for), fields, f"recipe {path}")
     try:
-        flagged = _config(resolve_model(written_for), {**fields, **given}, "update")
+        flagged = checked_config(resolve_model(written_for), {**fields, **given}, "update")
     except AdvisorError:  # a flag the recipe's configuration cannot take: a contradiction
         flagged = None
     for name, value in given.items():
@@ -127,7 +127,7 @@ def _recommended(spec: ModelSpec, device: DeviceProfile, constraints: Constraint
     fields = {**option.as_config().model_dump(), "epochs": option.epochs,
               "batch_size": option.batch_size, "resolution": option.resolution,
               "seed": given.get("seed", defaults.SEED)}
-    return _config(spec, fields, "recommendation"), result
+    return checked_config(spec, fields, "recommendation"), result
 
 
 def check_request(spec: ModelSpec, given: dict[str, Any], recipe: str | None,
@@ -141,8 +141,8 @@ def check_request(spec: ModelSpec, given: dict[str, Any], recipe: str | None,
             and device is None:
         raise AdvisorError("constraints (--max-memory, ...) apply with --device only")
     if recipe is None and set(given) & set(Config.model_fields):
-        _config(spec, {**given, "resolution": given.get("resolution", defaults.MIN_RESOLUTION)},
-                "update")
+        resolution = given.get("resolution", defaults.MIN_RESOLUTION)
+        checked_config(spec, {**given, "resolution": resolution}, "update")
     return refuse_microcontroller(load_device(device)) if device is not None else None
 
 
@@ -170,5 +170,5 @@ def make_plan(spec: ModelSpec, weights: Weights, classes: tuple[str, ...], sampl
             on_recommendation(result)
         return Plan(config, chosen, f"recommended for {profile.id}", profile, limit, result)
     resolution = given.get("resolution", weights.resolution or defaults.COST_RESOLUTION)
-    config = _config(spec, {**given, "resolution": resolution}, "update")
+    config = checked_config(spec, {**given, "resolution": resolution}, "update")
     return Plan(config, chosen, "flags", profile, limit)

@@ -1,0 +1,82 @@
+"""Bad input to advisor program: one line, exit 2, nothing exported and nothing written; what
+the runtime cannot run is refused with its reason."""
+
+import pytest
+import torch
+
+from advisor.cli.main import main
+
+MODEL = "mobilenet_v3_small_050"
+P = ["program", "--model", MODEL, "--batch-size", "8", "--resolution", "32", "--out", "{w}/p"]
+
+CASES = [
+    ([*P, "--method", "galore"], "GaLore projects gradients inside its optimizer"),
+    ([*P, "--method", "norm_head"], "re-estimates the BatchNorm statistics"),
+    ([*P, "--method", "lora", "--checkpointing"], "torch.export drops torch.utils.checkpoint"),
+    ([*P, "--micro-batch", "3"], "--micro-batch 3 does not divide --batch-size 8"),
+    ([*P, "--classes", "1"], "at least 2 classes"),
+    ([*P, "--lr", "0"], "above 0 and below 1"),
+    ([*P, "--weights", "{w}/missing.pt"], "not found"),
+    ([*P, "--recipe", "{w}/missing.json", "--method", "head"], "drop --batch-size"),
+    (["program", "--recipe", "{w}/missing.json", "--out", "{w}/p"], "missing.json"),
+    (["program", "--model", MODEL], "--out: which folder"),
+    (["program", "--out", "{w}/p"], "--model: which model"),
+    (["program", "--check", "{w}/nothing"], "not a folder advisor program wrote"),
+    (["program", "--check", "{w}/p", "--out", "{w}/q"], "drop --out"),
+    (["program", "--check", "{w}/p", "--steps", "0"], "at least one step"),
+    (["program", "--runtime", "onnx", "--model", MODEL, "--out", "{w}/p"], "invalid choice"),
+]
+
+
+@pytest.fixture
+def no_export(monkeypatch):
+    import advisor.program.export
+
+    def exported(*_, **__):
+        raise AssertionError("bad input reached the export")
+
+    monkeypatch.setattr(advisor.program.export, "training_program", exported)
+
+
+@pytest.mark.parametrize("argv,fragment", CASES, ids=[" ".join(a[-4:]) for a, _ in CASES])
+def test_bad_program_input_gets_one_line_exit_2_and_writes_nothing(argv, fragment, tmp_path,
+                                                                   no_export, capsys):
+    argv = [a.replace("{w}", str(tmp_path)) for a in argv]
+    try:
+        code = main(argv)
+    except SystemExit as exit_:
+        code = exit_.code
+    _, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert code == 2, err
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert fragment in lines[0], lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_out_folder_with_a_users_file_is_refused(tmp_path, no_export, capsys):
+    out = tmp_path / "p"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    code = main([a.replace("{w}", str(tmp_path)) for a in [*P, "--method", "head"]])
+    assert code == 2
+    assert "notes.txt is not a file advisor wrote" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+def test_index_dtypes_the_runtime_lacks_are_widened_and_still_give_the_identity():
+    """The shape of torch's eye decomposition (uint16 indices compared); torch.eye is the
+    reference."""
+    from advisor.program.export import _widen_index_dtypes
+
+    graph = torch.fx.Graph()
+    aten = torch.ops.aten
+    rows = graph.call_function(aten.arange.start_step, (0, 5), {"dtype": torch.uint16})
+    cols = graph.call_function(aten.arange.start_step, (0, 5), {"dtype": torch.uint16})
+    equal = graph.call_function(aten.eq.Tensor, (graph.call_function(
+        aten.unsqueeze.default, (rows, -1)), cols))
+    graph.output(graph.call_function(aten._to_copy.default, (equal,), {"dtype": torch.float32}))
+    _widen_index_dtypes(graph)
+    dtypes = [n.kwargs["dtype"] for n in graph.nodes if n.target == aten.arange.start_step]
+    assert dtypes == [torch.int64, torch.int64]
+    assert torch.equal(torch.fx.GraphModule(torch.nn.Module(), graph)(), torch.eye(5))

@@ -1,0 +1,46 @@
+"""advisor program + --check on a small model at 32 px: the program's losses and first
+gradients match eager PyTorch's and its loss falls at the default learning rate, for every
+method ExecuTorch can run (micro-batched LoRA at depth among them)."""
+
+import json
+
+import pytest
+
+from advisor.cli.main import main
+from advisor.program.check import GRADIENT_TOLERANCE, LEARNS, LOSS_TOLERANCE
+
+pytestmark = pytest.mark.slow
+
+MODEL = "mobilenet_v3_small_050"
+CONFIGS = {
+    "head": ["--method", "head"],
+    "bias": ["--method", "bias"],
+    "lora-depth": ["--method", "lora", "--rank", "4", "--depth", "4", "--targets",
+                   "no-depthwise", "--micro-batch", "4"],
+    "dora": ["--method", "dora", "--rank", "4", "--depth", "4"],
+    "full": ["--method", "full"],
+}
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_the_program_trains_as_pytorch_does_and_learns(name, tmp_path, capsys):
+    out = tmp_path / name
+    code = main(["program", "--json", "--model", MODEL, "--batch-size", "8", "--resolution",
+                 "32", "--classes", "3", *CONFIGS[name], "--out", str(out)])
+    assert code == 0
+    manifest = json.loads(capsys.readouterr().out)
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "program.ptd",
+                                                     "program.pte", "run.json"]
+    assert manifest["memory"]["program_bytes"] == (out / "program.pte").stat().st_size
+    assert manifest["memory"]["arena_bytes"] > 0
+    micro = "--micro-batch" in CONFIGS[name]
+    assert manifest["input_shape"] == [4 if micro else 8, 3, 32, 32]
+    assert manifest["passes_per_step"] == (2 if micro else 1)
+    assert ("BatchNorm statistics stay" in " ".join(manifest["differences"])) == (name == "full")
+
+    code = main(["program", "--json", "--check", str(out)])
+    report = json.loads(capsys.readouterr().out)
+    assert report["max_loss_difference"] < LOSS_TOLERANCE
+    assert report["max_first_gradient_difference"] < GRADIENT_TOLERANCE
+    assert report["loss_drop"] >= LEARNS
+    assert code == 0
