@@ -43,6 +43,8 @@ _EXPORTS = {
     "prepare": "advisor.updater.prepared",
     "update": "advisor.updater.job",
     "evaluate": "advisor.updater.evaluation",
+    "program": "advisor.program.job",
+    "check_program": "advisor.program.check",
 }
 
 __all__ = [*_EXPORTS, "__version__"]

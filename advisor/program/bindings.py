@@ -63,6 +63,7 @@ class ProgramRunner:
         """One SGD step on the mean loss of equal-sized ``batches``; returns that loss."""
         from executorch.extension.training import get_sgd_optimizer
 
+        self.gradients = {}  # the last step's, no longer held while this one runs
         total: dict[str, torch.Tensor] = {}
         loss = 0.0
         for x, y in batches:
@@ -72,9 +73,15 @@ class ProgramRunner:
             else:
                 out = self.module.forward_backward("forward", (x, y))
             loss += float(out[0]) / len(batches)
-            for name, grad in self.module.named_gradients().items():
-                part = grad / len(batches)
-                total[name] = total[name] + part if name in total else part
+            gradients = self.module.named_gradients()
+            if len(batches) == 1:  # the bindings' copy is the step's gradient
+                total = gradients
+                break
+            for name, grad in gradients.items():
+                if name in total:
+                    total[name].add_(grad, alpha=1 / len(batches))
+                else:
+                    total[name] = grad.mul_(1 / len(batches))  # the bindings' copy, ours now
         if self.optimizer is None:  # the parameters exist once a pass has run
             self.optimizer = get_sgd_optimizer(self.module.named_parameters(), self.lr,
                                                MOMENTUM, 0, 0, False)

@@ -132,15 +132,16 @@ def program(model: str | None, out: str | Path, *, runtime: str = RUNTIME,
     out_dir.write(PROGRAM, lambda tmp: tmp.write_bytes(manager.buffer))
     out_dir.write(TRAINABLE, lambda tmp: write_trainable(manager, tmp))
     trainable_bytes = sum(p.numel() * p.element_size() for p in trainable.values())
+    steps_of = passes(t.batch_size, t.micro_batch)
     memory = predict(planned_arena(manager), (out_dir.path / PROGRAM).stat().st_size,
-                     (out_dir.path / TRAINABLE).stat().st_size, trainable_bytes)
+                     (out_dir.path / TRAINABLE).stat().st_size, trainable_bytes, steps_of)
     rate = lr if lr is not None else defaults.PROGRAM_LR
     manifest = ProgramManifest(
         runtime=RUNTIME, model=start.spec.name, configuration=t.as_config().model_dump(),
         label=t.label, classes=start.classes, new_head=start.new_head,
         weights={"source": start.weights.source, "fingerprint": start.weights.fingerprint},
         seed=t.seed, batch_size=t.batch_size, input_shape=shape,
-        passes_per_step=passes(t.batch_size, t.micro_batch),
+        passes_per_step=steps_of,
         optimizer={"name": OPTIMIZER, "lr": rate, "momentum": MOMENTUM},
         differences=notes(t.as_config()), memory=memory, operators=_operators(manager),
         trainable_tensors=len(trainable), export_seconds=round(exported, 1),
