@@ -125,8 +125,13 @@ def program(model: str | None, out: str | Path, *, runtime: str = RUNTIME,
     began = time.perf_counter()
     net = start.model()
     trainable = {n: p for n, p in net.named_parameters() if p.requires_grad}
-    manager = training_program(net, torch.zeros(shape),
-                               torch.zeros(shape[0], dtype=torch.long))
+    try:
+        manager = training_program(net, torch.zeros(shape),
+                                   torch.zeros(shape[0], dtype=torch.long))
+    except Exception as exc:  # an operator or pattern the export cannot take: say which
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        raise AdvisorError(f"ExecuTorch could not export {t.label} of {start.spec.name}: "
+                           f"{type(exc).__name__}: {first}") from exc
     exported = time.perf_counter() - began
     out_dir.start({"model": start.spec.name}, previous, resume=False)
     out_dir.write(PROGRAM, lambda tmp: tmp.write_bytes(manager.buffer))

@@ -80,3 +80,23 @@ def test_index_dtypes_the_runtime_lacks_are_widened_and_still_give_the_identity(
     dtypes = [n.kwargs["dtype"] for n in graph.nodes if n.target == aten.arange.start_step]
     assert dtypes == [torch.int64, torch.int64]
     assert torch.equal(torch.fx.GraphModule(torch.nn.Module(), graph)(), torch.eye(5))
+
+
+def test_an_export_the_runtime_cannot_take_is_one_line_and_writes_nothing(tmp_path, monkeypatch,
+                                                                          capsys):
+    import advisor.program.export
+
+    def unsupported(*_, **__):
+        raise RuntimeError("Operator aten.empty_permuted.default is not in Core ATen opset\n...")
+
+    from advisor.zoo import build_model, resolve_model
+
+    monkeypatch.setattr(advisor.program.export, "training_program", unsupported)
+    torch.save(build_model(resolve_model(MODEL), 3).state_dict(), tmp_path / "start.pt")
+    argv = [a.replace("{w}", str(tmp_path))
+            for a in [*P, "--method", "head", "--weights", "{w}/start.pt"]]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "could not export head of mobilenet_v3_small_050" in err[0]
+    assert "empty_permuted" in err[0]
+    assert [p.name for p in tmp_path.iterdir()] == ["start.pt"]
