@@ -45,6 +45,7 @@ _EXPORTS = {
     "evaluate": "advisor.updater.evaluation",
     "program": "advisor.program.job",
     "check_program": "advisor.program.check",
+    "recommend_program": "advisor.program.advice",
 }
 
 __all__ = [*_EXPORTS, "__version__"]

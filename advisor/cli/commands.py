@@ -240,6 +240,13 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     from advisor.devices.profile import Constraints, load_device
 
     device = load_device(args.device)
+    if args.runtime is not None:
+        device = device.model_copy(update={"runtime": args.runtime})
+    answer = recommend
+    if device.runtime_name == "executorch":  # what a training program can run, its RAM
+        from advisor.program.advice import recommend_program
+
+        answer = recommend_program
     if args.export:
         from advisor.decision.export import check_targets
 
@@ -250,9 +257,9 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
         check_dataset(args.dataset, args.task)  # an image folder's files and class sizes
     with _work():
-        result = recommend(device, args.model, args.task, constraints, args.batch_size,
-                           args.resolution, args.samples, args.storage, args.study,
-                           prefer=args.prefer, dataset=args.dataset)
+        result = answer(device, args.model, args.task, constraints, args.batch_size,
+                        args.resolution, args.samples, args.storage, args.study,
+                        prefer=args.prefer, dataset=args.dataset)
     if args.export and result.recommendation is not None:
         from advisor.decision.export import export_choice
 

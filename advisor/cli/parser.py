@@ -81,7 +81,10 @@ def _add_search(sub: Subparsers) -> None:
 
 
 def _add_recommend(sub: Subparsers) -> None:
+    import typing
+
     from advisor.devices.profile import Constraints
+    from advisor.devices.runtime import Runtime
 
     p = _command(sub, "recommend", commands.cmd_recommend,
                  "the best fine-tuning configuration that fits a device, explained")
@@ -92,6 +95,10 @@ def _add_recommend(sub: Subparsers) -> None:
     p.add_argument("--resolution", type=int, help="px (default: the device profile's)")
     p.add_argument("--samples", type=int,
                    help="training samples on the device (default: the task's)")
+    p.add_argument("--runtime", choices=typing.get_args(Runtime),
+                   help="what runs the update on the device (default: the profile's); "
+                        "executorch ranks what a training program can run, its RAM from the "
+                        "front-runners' exported programs (advisor program)")
     p.add_argument("--prefer", choices=tuple(PREFERENCES), default=PREFER_DEFAULT,
                    help="among configurations the evidence cannot tell apart, the one needing "
                         f"the least of this (default {PREFER_DEFAULT}: RAM rules most updates "

@@ -59,7 +59,9 @@ def print_recommendation(result) -> None:
             f"peak memory {human_bytes(o.peak_bytes)} (params {human_bytes(m['params'])}, grads "
             f"{human_bytes(m['grads'])}, optimizer {human_bytes(m['optimizer'])}, activations "
             f"{human_bytes(m['activations'])}, temp {human_bytes(m['temp'])}); "
-            f"RAM needed {human_bytes(o.required_ram_bytes)}",
+            f"RAM needed {human_bytes(o.required_ram_bytes)}" + (
+                f" (the ExecuTorch program's: planned arena "
+                f"{human_bytes(o.program_memory['arena_bytes'])})" if o.program_memory else ""),
             f"{human_count(o.flops_per_step, 'FLOP')} per step x {o.steps} steps; "
             f"estimated update time {o.update_seconds:.0f} s (estimate)",
             f"writes {human_bytes(o.storage_bytes)} to flash; "

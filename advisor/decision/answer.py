@@ -56,6 +56,10 @@ class Option(Config):
     flash_bytes: int = Field(description="Flash the update needs: its bytes, plus the frozen "
                                          "weights where the device keeps them in flash.")
     params_trainable: int
+    program_memory: dict[str, int] | None = Field(
+        None, description="ExecuTorch runtime: the exported program's memory behind "
+                          "required_ram_bytes (arena, program and trainable bytes, gradient "
+                          "and momentum copies, runtime); None where the cost model's is.")
     violations: list[Violation]
     slack: dict[str, float] = Field(description="Limit minus need, per constraint (>= 0 fits).")
     standing: Standing | None = None
@@ -110,6 +114,13 @@ def baselines_of(ranked: list[Option], chosen: Option | None) -> list[Baseline]:
     return out
 
 
+class RuntimeRefusal(BaseModel):
+    """A candidate the device's runtime cannot run, and why (program/support.py)."""
+
+    label: str
+    reason: str
+
+
 class Basis(BaseModel):
     """What a recommendation's figures rest on, besides the study's size and error."""
 
@@ -144,6 +155,9 @@ class Recommendation(BaseModel):
     ranked: list[Option] = Field(default_factory=list, exclude=True,
                                  description="Every candidate, best first (for the TUI; not "
                                              "in JSON output).")
+    runtime: str | None = Field(None, description="The runtime the answer is for, where it "
+                                                  "limits what can run (executorch).")
+    refused_by_runtime: list[RuntimeRefusal] = Field(default_factory=list)
 
     @computed_field
     @property
@@ -169,7 +183,9 @@ class Recommendation(BaseModel):
     @property
     def notes(self) -> list[str]:
         b, device = self.basis, self.basis.device
-        return explain.baselines(self.baselines) + explain.notes(
+        runtime = explain.runtime_notes(self.runtime, self.refused_by_runtime, self.ranked) \
+            if self.runtime else []
+        return runtime + explain.baselines(self.baselines) + explain.notes(
             study=self.study, tried=b.tried, trials=self.trials, error=self.surrogate_error,
             task=self.task,
             dataset=b.dataset, trial_resolution=b.trial_resolution,

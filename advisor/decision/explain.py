@@ -241,6 +241,26 @@ def baselines(rows: list) -> list[str]:
     return ["baselines, all blocks: " + "; ".join(parts)]
 
 
+def runtime_notes(runtime: str, refused: list, ranked: list) -> list[str]:
+    """What a runtime that runs less than PyTorch (ExecuTorch) changed: the candidates it
+    cannot run, by reason, and which RAM figures come from exported programs."""
+    said = []
+    by_reason: dict[str, list[str]] = {}
+    for r in refused:
+        by_reason.setdefault(r.reason, []).append(r.label)
+    for why, labels in by_reason.items():
+        shown = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3
+                                          else "")
+        said.append(f"{runtime} cannot run {shown}: {why}")
+    exported = sum(o.program_memory is not None for o in ranked)
+    said.append(f"{runtime}: RAM needed of {exported} front-runner{'s' if exported != 1 else ''}"
+                " from the exported program's memory plan (advisor program); of the others, "
+                "the eager tensor peak + 10 MiB stands in. The accuracy was measured with "
+                "AdamW; the program trains with SGD (momentum 0.9), whose accuracy is not "
+                "measured")
+    return said
+
+
 def notes(*, study: str, tried: int, trials: int, error: float, task: str, dataset: str,
           trial_resolution: int, trial_batch_size: int, epochs: int, batch_size: int,
           resolution: int, runtime: str, frozen_weights_in_flash: bool, samples: int,

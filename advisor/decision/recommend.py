@@ -9,6 +9,8 @@ device never needs new trials.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from advisor import defaults, progress
 from advisor.accuracy.estimate import NotEnoughTrials
 from advisor.config import Config, check_task
@@ -25,6 +27,7 @@ from advisor.decision.shipped import shipped_evidence
 from advisor.decision.suggestions import suggest
 from advisor.decision.verdicts import PREFER_DEFAULT, Preference
 from advisor.devices.profile import Constraints, DeviceProfile
+from advisor.errors import AdvisorError
 from advisor.space import grid
 from advisor.zoo import resolve_model
 
@@ -64,9 +67,15 @@ def decide(evidence: Evidence, device: str | DeviceProfile = "jetson-nano",
 
 
 def decide_question(evidence: Evidence, question: Question,
-                    configs: list[Config] | None = None) -> Recommendation:
+                    configs: list[Config] | None = None, *,
+                    program_runtime: bool = False) -> Recommendation:
     """``decide`` for a question already checked (``Question.ask``): nothing is checked
-    again here."""
+    again here. A device whose runtime is ExecuTorch is answered by program/advice.py (what a
+    program can run, its RAM), which passes ``program_runtime``."""
+    if question.device.runtime_name == "executorch" and not program_runtime:
+        raise AdvisorError(f"{question.device.id} runs ExecuTorch: ask advisor.recommend_program "
+                           "(advisor recommend does), which ranks what a training program can "
+                           "run by its programs' RAM")
     question = question.about(evidence)
     candidates = valid_configs(evidence.model, configs or grid(evidence.model))
     plain = evaluate_all(evidence, candidates, question)
@@ -102,14 +111,17 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = defaults
               epochs: int = defaults.EPOCHS,
               configs: list[Config] | None = None,
               prefer: Preference = PREFER_DEFAULT,
-              dataset: str | None = None) -> Recommendation:
+              dataset: str | None = None,
+              decider: Callable[[Evidence, Question, list[Config] | None],
+                                Recommendation] = decide_question) -> Recommendation:
     """The best configuration that fits, with its costs, slack and the runners-up.
 
     Without ``dataset``, ``storage`` or ``study`` the accuracy comes from the shipped
     benchmark where it covers (model, task) (shipped.py); otherwise from the study of
     ``dataset`` (default: the built-in digits), which is run first if it has too few trials (a
     few minutes, shown with a progress bar). ``configs`` restricts the candidates (default:
-    every method x rank x target policy x depth).
+    every method x rank x target policy x depth). ``decider``: how the evidence answers the
+    question (program/advice.py's for an ExecuTorch device).
     """
     # bad input fails here, before any study is opened or run
     question = Question.ask(device, constraints, batch_size, resolution, samples, prefer)
@@ -117,11 +129,17 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = defaults
         from advisor.training.tasks import check_dataset
 
         check_dataset(dataset)
+    evidence = evidence_or_search(model, task, storage, study, trials, epochs, dataset)
+    return decider(evidence, question, configs)
+
+
+def evidence_or_search(model: str, task: str, storage: str | None, study: str | None,
+                       trials: int, epochs: int, dataset: str | None) -> Evidence:
+    """``evidence_for``, after running the trials a study still lacks (``recommend``'s)."""
     try:
-        evidence = evidence_for(model, task, storage, study, epochs, dataset)
+        return evidence_for(model, task, storage, study, epochs, dataset)
     except NotEnoughTrials:
-        evidence = _searched_evidence(model, task, storage, study, trials, epochs, dataset)
-    return decide_question(evidence, question, configs)
+        return _searched_evidence(model, task, storage, study, trials, epochs, dataset)
 
 
 def _searched_evidence(model: str, task: str, storage: str | None, study: str | None,

@@ -83,9 +83,10 @@ class DeviceProfile(BaseModel):
         default=False, description="Frozen weights are read from flash, not held in RAM "
                                    "(microcontrollers, as in MCUNetV3's Tiny Training Engine).")
     runtime: Runtime | None = Field(
-        default=None, description="What runs the update: pytorch-cpu, pytorch-cuda or "
-                                  "bare-metal (default: by kind), which decides the RAM a "
-                                  "process needs beyond its live tensors (runtime.py).")
+        default=None, description="What runs the update: pytorch-cpu, pytorch-cuda, "
+                                  "bare-metal or executorch (default: by kind), which decides "
+                                  "the RAM a process needs beyond its live tensors "
+                                  "(runtime.py) and, for executorch, what it can run.")
     runtime_overhead: float | None = Field(
         default=None, ge=1.0, le=3.0,
         description="Overrides the runtime's measured model with a plain factor: RAM needed "
@@ -101,6 +102,10 @@ class DeviceProfile(BaseModel):
 
     def training_flops_per_second(self) -> float:
         return self.compute.training_gflops * GIGA
+
+    @property
+    def runtime_name(self) -> Runtime:
+        return self.runtime or DEFAULT_RUNTIME[self.kind]
 
     def memory(self) -> RuntimeMemory:
         """How much RAM an update with a given live-tensor peak needs on this device."""

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ByteSize, ConfigDict, Field
 
-Runtime = Literal["pytorch-cpu", "pytorch-cuda", "bare-metal"]
+Runtime = Literal["pytorch-cpu", "pytorch-cuda", "bare-metal", "executorch"]
 
 
 class RuntimeMemory(BaseModel):
@@ -61,6 +61,14 @@ RUNTIMES: dict[str, RuntimeMemory] = {
     "bare-metal": RuntimeMemory(
         factor=1.05, basis="assumed: a training engine with a static arena (MCUNetV3's Tiny "
                            "Training Engine plans its memory at compile time)"),
+    # An ExecuTorch training program (advisor program): before a configuration is exported,
+    # its eager tensor peak stands in for the program's planned arena (the arena was 0.56-0.97x
+    # of it over 24 programs, docs/executorch.md) plus the runtime's measured 10 MiB bound;
+    # the front-runners' RAM comes from their exported programs (program/advice.py).
+    "executorch": RuntimeMemory(
+        factor=1.0, fixed=ByteSize(10 * 2**20),
+        basis="ExecuTorch: the program's memory plan for exported front-runners, else the "
+              "eager tensor peak as a stand-in; 10 MiB runtime bound measured on x86-64 Linux"),
 }
 DEFAULT_RUNTIME: dict[str, Runtime] = {"sbc": "pytorch-cpu", "gpu-soc": "pytorch-cuda",
                                         "mcu": "bare-metal"}

@@ -44,3 +44,22 @@ def test_the_program_trains_as_pytorch_does_and_learns(name, tmp_path, capsys):
     assert report["max_first_gradient_difference"] < GRADIENT_TOLERANCE
     assert report["loss_drop"] >= LEARNS
     assert code == 0
+
+
+def test_the_memory_a_recommendation_reads_is_the_written_programs(tmp_path):
+    """program/cost.py exports with random weights what advisor program exports with real
+    ones: the same plan and trainable tensors; program.pte's size depends a little on the
+    weights' values (2.6% on this one)."""
+    from advisor.config import Config
+    from advisor.program.cost import program_memory
+    from advisor.program.job import program
+
+    config = {"method": "dora", "rank": 4, "depth": 4, "micro_batch": 4}
+    read = program_memory(MODEL, Config(**config), 8, 32, 3)
+    written = program(MODEL, tmp_path / "p", config={**config, "batch_size": 8,
+                                                     "resolution": 32}, classes=3)
+    assert read.arena_bytes == written.memory.arena_bytes
+    assert read.trainable_bytes == written.memory.trainable_bytes
+    assert read.optimizer_state_bytes == written.memory.optimizer_state_bytes
+    assert abs(read.program_bytes / written.memory.program_bytes - 1) < 0.05
+    assert abs(read.ram_needed_bytes / written.memory.ram_needed_bytes - 1) < 0.05
