@@ -156,7 +156,12 @@ class AdvisorApp(App[None]):
                                                   self.study, self.epochs, self.dataset)
             self.call_from_thread(self._status, "ranking (a new resolution is costed once, "
                                   "about a second per configuration)...")
-            result = decide_question(self.evidence[key], asked.question, self.configs)
+            decider = decide_question
+            if asked.question.device.runtime_name == "executorch":  # exports front-runners
+                from advisor.program.advice import decide_program
+
+                decider = decide_program
+            result = decider(self.evidence[key], asked.question, self.configs)
         except AdvisorError as exc:
             self.call_from_thread(self._no_answer, asked, exc)
             return

@@ -100,3 +100,22 @@ def test_an_export_the_runtime_cannot_take_is_one_line_and_writes_nothing(tmp_pa
     assert len(err) == 1 and "could not export head of mobilenet_v3_small_050" in err[0]
     assert "empty_permuted" in err[0]
     assert [p.name for p in tmp_path.iterdir()] == ["start.pt"]
+
+
+def test_without_executorch_the_program_command_says_how_to_install_it(tmp_path, monkeypatch,
+                                                                      capsys):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_executorch(name, *args, **kwargs):
+        if name.startswith("executorch"):
+            raise ImportError(f"No module named '{name}'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_executorch)
+    argv = [a.replace("{w}", str(tmp_path)) for a in [*P, "--method", "head"]]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "pip install 'advisor[executorch]'" in err[0]
+    assert list(tmp_path.iterdir()) == []
