@@ -30,6 +30,8 @@ import sys
 import time
 from pathlib import Path
 
+from memory_vs_reality import _status  # benchmarks/: the same reading of /proc
+
 CONFIGS = [dict(method="head"), dict(method="bias"), dict(method="bias", depth="half"),
            dict(method="lora", rank=4, targets="no-depthwise"),
            dict(method="lora", rank=8, depth="quarter"),
@@ -38,14 +40,6 @@ CONFIGS = [dict(method="head"), dict(method="bias"), dict(method="bias", depth="
            dict(method="full"), dict(method="full", depth="quarter"),
            dict(method="full", micro_batch=4)]
 MIB = 2**20
-
-
-def _status(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field):
-                return int(line.split()[1]) * 1024
-    raise KeyError(field)
 
 
 def child(out: str) -> None:

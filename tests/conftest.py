@@ -39,3 +39,23 @@ def recorded_study(tmp_path_factory):
     results = Path(__file__).parent / "data" / "mobilenet_v3_small-unseen-e4-results.json"
     seed_study(json.loads(results.read_text()), f"sqlite:///{path}")
     return path
+
+
+@pytest.fixture
+def user_error(capsys):
+    """Runs ``advisor`` with ``argv`` and returns the one line a user error gives, after
+    checking it is one: exit status 2, one line on stderr, no traceback."""
+    from advisor.cli.main import main
+
+    def run(argv: list[str]) -> str:
+        try:
+            code = main(argv)
+        except SystemExit as exit_:
+            code = exit_.code
+        err = capsys.readouterr().err
+        lines = err.strip().splitlines()
+        assert code == 2, err
+        assert len(lines) == 1 and "Traceback" not in err, err
+        return lines[0]
+
+    return run

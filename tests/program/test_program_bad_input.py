@@ -40,17 +40,9 @@ def no_export(monkeypatch):
 
 @pytest.mark.parametrize("argv,fragment", CASES, ids=[" ".join(a[-4:]) for a, _ in CASES])
 def test_bad_program_input_gets_one_line_exit_2_and_writes_nothing(argv, fragment, tmp_path,
-                                                                   no_export, capsys):
-    argv = [a.replace("{w}", str(tmp_path)) for a in argv]
-    try:
-        code = main(argv)
-    except SystemExit as exit_:
-        code = exit_.code
-    _, err = capsys.readouterr()
-    lines = err.strip().splitlines()
-    assert code == 2, err
-    assert len(lines) == 1 and "Traceback" not in err, err
-    assert fragment in lines[0], lines[0]
+                                                                   no_export, user_error):
+    line = user_error([a.replace("{w}", str(tmp_path)) for a in argv])
+    assert fragment in line, line
     assert list(tmp_path.iterdir()) == []
 
 
@@ -83,7 +75,7 @@ def test_index_dtypes_the_runtime_lacks_are_widened_and_still_give_the_identity(
 
 
 def test_an_export_the_runtime_cannot_take_is_one_line_and_writes_nothing(tmp_path, monkeypatch,
-                                                                          capsys):
+                                                                          user_error):
     import advisor.program.export
 
     def unsupported(*_, **__):
@@ -93,17 +85,15 @@ def test_an_export_the_runtime_cannot_take_is_one_line_and_writes_nothing(tmp_pa
 
     monkeypatch.setattr(advisor.program.export, "training_program", unsupported)
     torch.save(build_model(resolve_model(MODEL), 3).state_dict(), tmp_path / "start.pt")
-    argv = [a.replace("{w}", str(tmp_path))
-            for a in [*P, "--method", "head", "--weights", "{w}/start.pt"]]
-    assert main(argv) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "could not export head of mobilenet_v3_small_050" in err[0]
-    assert "empty_permuted" in err[0]
+    line = user_error([a.replace("{w}", str(tmp_path))
+                       for a in [*P, "--method", "head", "--weights", "{w}/start.pt"]])
+    assert "could not export head of mobilenet_v3_small_050" in line
+    assert "empty_permuted" in line
     assert [p.name for p in tmp_path.iterdir()] == ["start.pt"]
 
 
 def test_without_executorch_the_program_command_says_how_to_install_it(tmp_path, monkeypatch,
-                                                                      capsys):
+                                                                      user_error):
     import builtins
 
     real_import = builtins.__import__
@@ -114,8 +104,6 @@ def test_without_executorch_the_program_command_says_how_to_install_it(tmp_path,
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_executorch)
-    argv = [a.replace("{w}", str(tmp_path)) for a in [*P, "--method", "head"]]
-    assert main(argv) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "pip install 'advisor[executorch]'" in err[0]
+    line = user_error([a.replace("{w}", str(tmp_path)) for a in [*P, "--method", "head"]])
+    assert "pip install 'advisor[executorch]'" in line
     assert list(tmp_path.iterdir()) == []

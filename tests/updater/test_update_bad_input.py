@@ -164,18 +164,10 @@ def no_real_work(monkeypatch):
 @pytest.mark.parametrize("argv,fragment", CASES,
                          ids=[" ".join(a).replace("{w}/", "")[-60:] for a, _ in CASES])
 def test_bad_input_gets_one_line_exit_2_and_writes_nothing(argv, fragment, users_files,
-                                                           no_real_work, capsys):
+                                                           no_real_work, user_error):
     before = _snapshot(users_files)
-    argv = [a.replace("{w}", str(users_files)) for a in argv]
-    try:
-        code = main(argv)
-    except SystemExit as exit_:
-        code = exit_.code
-    _, err = capsys.readouterr()
-    lines = err.strip().splitlines()
-    assert code == 2, err
-    assert len(lines) == 1 and "Traceback" not in err, err
-    assert fragment in lines[0], lines[0]
+    line = user_error([a.replace("{w}", str(users_files)) for a in argv])
+    assert fragment in line, line
     assert _snapshot(users_files) == before
     assert not (users_files / "new").exists()
 
