@@ -29,7 +29,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         f"builtin or imagenet (default {defaults.WEIGHTS})")
     p.add_argument("--recipe", metavar="FILE",
                    help="the configuration written by recommend --export (or the TUI)")
-    add_fields(p, TrialConfig, FLAGS)
+    add_fields(p, TrialConfig, [f for f in FLAGS if f != "resolution"])
+    p.add_argument("--resolution", type=int,
+                   help=f"input size in px, fixed in the program (default "
+                        f"{defaults.COST_RESOLUTION}, a device's; a recipe's own)")
     p.add_argument("--classes", type=int,
                    help="outputs of the head the program trains (default: the weights' head, "
                         "kept; another number gives a new head)")
