@@ -67,10 +67,8 @@ class ProgramRunner:
         total: dict[str, torch.Tensor] = {}
         loss = 0.0
         for x, y in batches:
-            if self.optimizer is None:  # the first pass starts the runtime's thread pool
-                with _quiet_stderr():
-                    out = self.module.forward_backward("forward", (x, y))
-            else:
+            # the first pass starts the runtime's thread pool, which logs what it reads
+            with _quiet_stderr() if self.optimizer is None else contextlib.nullcontext():
                 out = self.module.forward_backward("forward", (x, y))
             loss += float(out[0]) / len(batches)
             gradients = self.module.named_gradients()

@@ -46,22 +46,27 @@ def _export(model: str, config: Config, batch_size: int, resolution: int,
             classes: int) -> ProgramMemory:
     import torch
 
-    from advisor.program.export import planned_arena, training_program, write_trainable
+    from advisor.program.export import (
+        export_pass,
+        one_pass,
+        planned_arena,
+        trainable_bytes,
+        write_trainable,
+    )
     from advisor.updater.prepared import prepare
     from advisor.zoo import build_model
 
     spec = resolve_model(model)
     torch.manual_seed(0)
     net = prepare(build_model(spec, classes), config, architecture=spec.name, seed=0).module
-    trainable = sum(p.numel() * p.element_size() for p in net.parameters() if p.requires_grad)
-    shape = [config.micro_batch or batch_size, 3, resolution, resolution]
-    manager = training_program(net, torch.zeros(shape), torch.zeros(shape[0], dtype=torch.long))
+    manager = export_pass(net, one_pass(batch_size, config.micro_batch, resolution),
+                          f"{config.label} of {spec.name}")
     with tempfile.TemporaryDirectory() as folder:
         ptd = Path(folder) / "program.ptd"
         write_trainable(manager, ptd)
         trainable_file = ptd.stat().st_size
-    return predict(planned_arena(manager), len(manager.buffer), trainable_file, trainable,
-                   passes(batch_size, config.micro_batch))
+    return predict(planned_arena(manager), len(manager.buffer), trainable_file,
+                   trainable_bytes(net), passes(batch_size, config.micro_batch))
 
 
 def program_memory(model: str, config: Config, batch_size: int, resolution: int,

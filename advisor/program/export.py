@@ -75,6 +75,28 @@ def training_program(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> Execut
                                                      remove_view_copy=False))
 
 
+def export_pass(net: nn.Module, shape: list[int], what: str) -> ExecutorchProgramManager:
+    """``training_program`` for one pass of images shaped ``shape``; an export ExecuTorch
+    cannot take (an operator, a pattern) is one line naming ``what`` and the reason."""
+    from advisor.errors import AdvisorError
+
+    try:
+        return training_program(net, torch.zeros(shape), torch.zeros(shape[0], dtype=torch.long))
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        raise AdvisorError(f"ExecuTorch could not export {what}: {type(exc).__name__}: "
+                           f"{first}") from exc
+
+
+def one_pass(batch_size: int, micro_batch: int | None, resolution: int) -> list[int]:
+    """The images of one forward-backward pass: a program's shapes are fixed at export."""
+    return [micro_batch or batch_size, 3, resolution, resolution]
+
+
+def trainable_bytes(net: nn.Module) -> int:
+    return sum(p.numel() * p.element_size() for p in net.parameters() if p.requires_grad)
+
+
 def write_trainable(manager: ExecutorchProgramManager, path: Path) -> None:
     """The program's trainable tensors, as the ``.ptd`` file its loader takes beside it."""
     with tempfile.TemporaryDirectory(dir=path.parent) as folder:

@@ -105,9 +105,13 @@ def program(model: str | None, out: str | Path, *, runtime: str = RUNTIME,
     configuration, at its batch (one micro-batch per pass) and resolution. ``classes``: the
     head's outputs (default: the weights' head, kept). Bad input is an AdvisorError, raised
     before anything is written."""
-    import torch
-
-    from advisor.program.export import planned_arena, training_program, write_trainable
+    from advisor.program.export import (
+        export_pass,
+        one_pass,
+        planned_arena,
+        trainable_bytes,
+        write_trainable,
+    )
     from advisor.program.memory import predict
     from advisor.updater.manifest import versions
 
@@ -121,25 +125,17 @@ def program(model: str | None, out: str | Path, *, runtime: str = RUNTIME,
     out_dir = OutDir(out, outputs=FILES, command="program")
     previous = out_dir.check(force)
     t = start.trial
-    shape = [t.micro_batch or t.batch_size, 3, t.resolution, t.resolution]
+    shape = one_pass(t.batch_size, t.micro_batch, t.resolution)
     began = time.perf_counter()
     net = start.model()
-    trainable = {n: p for n, p in net.named_parameters() if p.requires_grad}
-    try:
-        manager = training_program(net, torch.zeros(shape),
-                                   torch.zeros(shape[0], dtype=torch.long))
-    except Exception as exc:  # an operator or pattern the export cannot take: say which
-        first = (str(exc).strip().splitlines() or [""])[0][:300]
-        raise AdvisorError(f"ExecuTorch could not export {t.label} of {start.spec.name}: "
-                           f"{type(exc).__name__}: {first}") from exc
+    manager = export_pass(net, shape, f"{t.label} of {start.spec.name}")
     exported = time.perf_counter() - began
     out_dir.start({"model": start.spec.name}, previous, resume=False)
     out_dir.write(PROGRAM, lambda tmp: tmp.write_bytes(manager.buffer))
     out_dir.write(TRAINABLE, lambda tmp: write_trainable(manager, tmp))
-    trainable_bytes = sum(p.numel() * p.element_size() for p in trainable.values())
     steps_of = passes(t.batch_size, t.micro_batch)
     memory = predict(planned_arena(manager), (out_dir.path / PROGRAM).stat().st_size,
-                     (out_dir.path / TRAINABLE).stat().st_size, trainable_bytes, steps_of)
+                     (out_dir.path / TRAINABLE).stat().st_size, trainable_bytes(net), steps_of)
     rate = lr if lr is not None else defaults.PROGRAM_LR
     manifest = ProgramManifest(
         runtime=RUNTIME, model=start.spec.name, configuration=t.as_config().model_dump(),
@@ -149,7 +145,8 @@ def program(model: str | None, out: str | Path, *, runtime: str = RUNTIME,
         passes_per_step=steps_of,
         optimizer={"name": OPTIMIZER, "lr": rate, "momentum": MOMENTUM},
         differences=notes(t.as_config()), memory=memory, operators=_operators(manager),
-        trainable_tensors=len(trainable), export_seconds=round(exported, 1),
+        trainable_tensors=sum(p.requires_grad for p in net.parameters()),
+        export_seconds=round(exported, 1),
         files=[PROGRAM, TRAINABLE, MANIFEST], python=_python(rate), cpp=_cpp(memory.arena_bytes),
         versions=versions("executorch"))
     out_dir.write(MANIFEST, lambda tmp: tmp.write_text(
