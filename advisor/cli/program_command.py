@@ -7,9 +7,7 @@ import argparse
 
 from advisor import defaults
 from advisor.cli.fields import add_fields
-
-FLAGS = ("method", "rank", "targets", "depth", "micro_batch", "checkpointing", "batch_size",
-         "resolution", "seed")
+from advisor.program.support import FIELDS as FLAGS
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -15,7 +15,15 @@ from advisor.config import TrialConfig
 from advisor.errors import AdvisorError
 from advisor.program import bindings
 from advisor.program.manifest import MANIFEST, PROGRAM, TRAINABLE, ProgramManifest
-from advisor.program.support import MOMENTUM, OPTIMIZER, RUNTIME, notes, passes, refusal
+from advisor.program.support import (
+    FIELDS,
+    MOMENTUM,
+    OPTIMIZER,
+    RUNTIME,
+    notes,
+    passes,
+    refusal,
+)
 from advisor.updater.outdir import LEDGER, OutDir
 from advisor.updater.plan import checked_config
 from advisor.updater.weights import Weights, starting_model, starting_weights
@@ -24,8 +32,6 @@ from advisor.zoo import ModelSpec, resolve_model
 if TYPE_CHECKING:
     from torch import nn
 
-FIELDS = ("method", "rank", "targets", "depth", "micro_batch", "checkpointing", "batch_size",
-          "resolution", "seed")  # what shapes a program (the optimizer's lr is SGD's own)
 FILES = (PROGRAM, TRAINABLE, MANIFEST, LEDGER)
 
 

@@ -15,6 +15,10 @@ from __future__ import annotations
 from advisor.config import Config
 
 RUNTIME = "executorch"
+# What shapes a program: the configuration, its batch, resolution and seed (the optimizer's
+# learning rate is SGD's own, --lr)
+FIELDS = ("method", "rank", "targets", "depth", "micro_batch", "checkpointing", "batch_size",
+          "resolution", "seed")
 OPTIMIZER = "sgd"  # the only optimizer executorch 1.5's Python bindings expose
 MOMENTUM = 0.9
 STATISTICS_FROZEN = ("BatchNorm statistics stay at the starting weights' (the runtime cannot "
