@@ -14,6 +14,10 @@ from pydantic import AfterValidator, BeforeValidator, ByteSize, Field
 MODEL = "mobilenet_v3_small"
 TASKS = ("unseen", "shift")  # the paper's two update scenarios (see tasks.py)
 TASK = "unseen"
+# The optimizer of a trial: AdamW, advisor update's; SGD with momentum, an ExecuTorch
+# program's (methods/executorch_training.py), measured in a study of its own
+OPTIMIZERS = ("adamw", "sgd")
+OPTIMIZER = "adamw"
 DATASET = "digits"  # built in: scikit-learn's handwritten digits
 WEIGHTS = "builtin"
 CORRUPTION = "mixed"

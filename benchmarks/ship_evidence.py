@@ -2,7 +2,7 @@
 
     python benchmarks/ship_evidence.py [--models mobilenet_v3_small,...] [--tasks unseen,shift]
                                        [--trials 24] [--jobs 2] [--work DIR] [--costs-only]
-                                       [--refit]
+                                       [--refit] [--optimizer sgd]
 
 1. Per model: the source model pretrained on Fashion-MNIST's source classes (cached).
 2. Per (model, task): an `advisor search` study on Fashion-MNIST (tasks.py's protocol,
@@ -17,6 +17,11 @@
    with --max-memory at 25/50/75% of the unconstrained choice's RAM, --max-update-time 60 and
    an impossible --max-memory 1KiB: the lever settings those try and the forward peaks the RAM
    floor reads), so that a first `advisor recommend` profiles nothing.
+
+--optimizer sgd builds the evidence of an ExecuTorch program's recommendation instead: trials
+that train as a program does (SGD with momentum 0.9, BatchNorm statistics kept, dropout off),
+in studies of their own, written as evidence-<model>-<task>-sgd.json; no costs are built
+(the AdamW files' serve the same candidates).
 
 --refit rebuilds the shipped files from the trials they store, training nothing (after a change
 to the surrogate: tests/test_shipped.py fails until the stored estimates are the refit's); the
@@ -69,27 +74,30 @@ def provenance(seconds: float) -> dict:
             "trial_seconds": round(seconds, 1)}
 
 
-def build_evidence(model: str, task: str, trials: int, jobs: int, storage: str) -> None:
+def build_evidence(model: str, task: str, trials: int, jobs: int, storage: str,
+                   optimizer: str = "adamw") -> None:
     from advisor.study.search import open_study, search
     from advisor.study.trials import completed_results, task_size
 
-    study = open_study(model, task, storage, dataset=shipped.DATASET)
+    study = open_study(model, task, storage, dataset=shipped.DATASET, optimizer=optimizer)
     missing = trials - len(completed_results(study))
     if missing > 0:
-        print(f"{model} / {task}: running {missing} trials", flush=True)
-        study = search(model, task, missing, storage, dataset=shipped.DATASET, jobs=jobs)
+        print(f"{model} / {task} ({optimizer}): running {missing} trials", flush=True)
+        study = search(model, task, missing, storage, dataset=shipped.DATASET, jobs=jobs,
+                       optimizer=optimizer)
     results = completed_results(study)
     samples, num_classes = task_size(study, task, shipped.DATASET)
     document = shipped.build_document(
         model, task, study.user_attrs["epochs"], results, samples, num_classes,
-        provenance(sum(r["wall_seconds"] for r in results)))
-    write_text(shipped.evidence_file(model, task), json.dumps(document, separators=(",", ":")))
+        provenance(sum(r["wall_seconds"] for r in results)), optimizer)
+    write_text(shipped.evidence_file(model, task, optimizer),
+               json.dumps(document, separators=(",", ":")))
     _summary(model, task, document)
 
 
-def refit_evidence(model: str, task: str) -> None:
-    """The shipped file of (model, task) rebuilt from its own stored trials."""
-    path = shipped.evidence_file(model, task)
+def refit_evidence(model: str, task: str, optimizer: str = "adamw") -> None:
+    """The shipped file of (model, task, optimizer) rebuilt from its own stored trials."""
+    path = shipped.evidence_file(model, task, optimizer)
     old = shipped.read_document(path)
     if old is None:
         sys.exit(f"{path} is absent or of another format: nothing to refit (build it)")
@@ -97,7 +105,8 @@ def refit_evidence(model: str, task: str) -> None:
     provenance = old["provenance"] | {"refitted": run["at"], "refit_command": run["command"],
                                       "refit_versions": run["versions"]}
     document = shipped.build_document(model, task, old["epochs"], old["trials"],
-                                      old["samples"], old["num_classes"], provenance)
+                                      old["samples"], old["num_classes"], provenance,
+                                      optimizer)
     write_text(path, json.dumps(document, separators=(",", ":")))
     shipped.read_document.cache_clear()  # the report and the costs read the new file
     _summary(model, task, document)
@@ -107,7 +116,8 @@ def _summary(model: str, task: str, document: dict) -> None:
     fit = document["surrogate"]
     repeated = sum(1 for row in document["tried"] if row["runs"] > 1)
     noise = f"{100 * fit['seed_sd']:.1f} points" if fit["seed_sd"] is not None else "unknown"
-    print(f"{model} / {task}: {fit['n_trials']} trials, {repeated} configurations repeated, "
+    print(f"{model} / {task} ({shipped.optimizer_of(document)}): {fit['n_trials']} trials, "
+          f"{repeated} configurations repeated, "
           f"seed noise sd {noise} ({fit['seed_df']} df), held-out trials inside the 90% "
           f"interval {fit['held_out_inside_90']}/{fit['held_out_checked']}, "
           f"{document['provenance']['trial_seconds'] / 60:.0f} min of trials", flush=True)
@@ -147,13 +157,20 @@ def write_report() -> None:
              "each fold's trials against a surrogate fitted and calibrated without them "
              "(surrogate.held_out_coverage); the share inside the printed 90% interval should "
              "be near 90%.", "",
-             "| model | task | trials | configurations tried | repeated | seed noise sd "
-             "| held-out inside 90% interval | inside ± CV MAE | CV MAE | best measured mean "
-             "| source model's accuracy | built | trial time |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "Files with the optimizer `sgd` are the evidence of an ExecuTorch program's "
+             "recommendation: trials that trained as the program does (SGD with momentum "
+             "0.9, BatchNorm statistics kept, dropout off), on the methods a program can "
+             "run.", "",
+             "| model | task | optimizer | trials | configurations tried | repeated "
+             "| seed noise sd | held-out inside 90% interval | inside ± CV MAE | CV MAE "
+             "| best measured mean | source model's accuracy | built | trial time |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     versions = {}
-    for model, task in shipped.shipped_pairs():
-        d = shipped.read_document(shipped.evidence_file(model, task))
+    for path in sorted(shipped.FOLDER.glob("evidence-*.json")):
+        d = shipped.read_document(path)
+        if d is None:
+            continue
+        model, task = d["model"], d["task"]
         fit, tried = d["surrogate"], d["tried"]
         best = max(tried, key=lambda row: row["accuracy"])
         sources = {t["source_accuracy"] for t in d["trials"]}
@@ -161,7 +178,8 @@ def write_report() -> None:
             else "none"
         n = fit["held_out_checked"]
         lines.append(
-            f"| {model} | {task} | {fit['n_trials']} | {len(tried)} "
+            f"| {model} | {task} | {shipped.optimizer_of(d)} | {fit['n_trials']} "
+            f"| {len(tried)} "
             f"| {sum(row['runs'] > 1 for row in tried)} | {noise} "
             f"| {fit['held_out_inside_90']}/{n} = {fit['held_out_inside_90'] / n:.0%} "
             f"| {fit['held_out_within_mae']}/{n} = {fit['held_out_within_mae'] / n:.0%} "
@@ -192,15 +210,18 @@ def main() -> None:
                         help="only rebuild the shipped costs from the shipped evidence")
     parser.add_argument("--refit", action="store_true",
                         help="rebuild the shipped files from their stored trials (no training)")
+    parser.add_argument("--optimizer", choices=("adamw", "sgd"), default="adamw",
+                        help="sgd: the evidence of an ExecuTorch program's recommendation")
     args = parser.parse_args()
     quiet_third_party()
     started = time.perf_counter()
     shipped.FOLDER.mkdir(exist_ok=True)
     models, tasks = args.models.split(","), args.tasks.split(",")
     if args.refit:
-        for model, task in shipped.shipped_pairs():
-            if model in models and task in tasks:
-                refit_evidence(model, task)
+        for model in models:
+            for task in tasks:
+                if shipped.read_document(shipped.evidence_file(model, task, args.optimizer)):
+                    refit_evidence(model, task, args.optimizer)
     elif not args.costs_only:
         from advisor.training.pretrain import source_model
         from advisor.training.tasks import load_task
@@ -214,9 +235,10 @@ def main() -> None:
             # its share of the threads while the others wait: pretrain.py's lock)
             source_model(resolve_model(model), load_task("unseen", shipped.DATASET))
             for task in tasks:
-                build_evidence(model, task, args.trials, args.jobs, storage)
+                build_evidence(model, task, args.trials, args.jobs, storage, args.optimizer)
                 shipped.read_document.cache_clear()
-    build_costs()
+    if args.optimizer == "adamw":
+        build_costs()
     write_report()
     print(f"\nshipped files ({(time.perf_counter() - started) / 60:.1f} min this run):")
     for path in sorted(shipped.FOLDER.glob("*.json")):

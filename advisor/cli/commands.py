@@ -157,7 +157,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         load_task(args.task, args.dataset)  # (read once: the search reuses it)
     with _work():
         study = search(args.model, args.task, args.trials, args.storage, args.study,
-                       args.dataset, jobs=args.jobs)
+                       args.dataset, jobs=args.jobs, optimizer=args.optimizer)
     results = completed_results(study)
     states: dict[str, int] = {}
     for t in study.trials:

@@ -76,6 +76,10 @@ def _add_search(sub: Subparsers) -> None:
     p.add_argument("--jobs", type=int, default=1,
                    help="worker processes on this host sharing the trials (default 1); on "
                         "other hosts, run the same command with the same postgresql:// storage")
+    p.add_argument("--optimizer", choices=defaults.OPTIMIZERS, default=defaults.OPTIMIZER,
+                   help="adamw (advisor update's, default) or sgd: trials train as an "
+                        "ExecuTorch program does, the evidence of recommend --runtime "
+                        "executorch (a study of its own)")
     _data(p, defaults.DATASET)
     _study(p)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, computed_field
 
+from advisor import defaults
 from advisor.config import Config
 from advisor.decision import explain
 from advisor.decision.verdicts import (
@@ -133,6 +134,7 @@ class Basis(BaseModel):
     batch_size: int
     resolution: int
     device: DeviceProfile
+    optimizer: str = defaults.OPTIMIZER  # the trials' (sgd: as an ExecuTorch program trains)
 
 
 class Recommendation(BaseModel):
@@ -183,7 +185,8 @@ class Recommendation(BaseModel):
     @property
     def notes(self) -> list[str]:
         b, device = self.basis, self.basis.device
-        runtime = explain.runtime_notes(self.runtime, self.refused_by_runtime, self.ranked) \
+        runtime = explain.runtime_notes(self.runtime, self.refused_by_runtime, self.ranked,
+                                        self.basis.optimizer) \
             if self.runtime else []
         return runtime + explain.baselines(self.baselines) + explain.notes(
             study=self.study, tried=b.tried, trials=self.trials, error=self.surrogate_error,

@@ -27,6 +27,7 @@ class Evidence:
     num_classes: int
     trial_resolution: int = defaults.TRIAL_RESOLUTION
     shipped: bool = False  # the package's own evidence, used when the user names no data
+    optimizer: str = defaults.OPTIMIZER  # the trials' (sgd: as an ExecuTorch program trains)
     _estimates: dict[Config, Estimate] = field(default_factory=dict)
 
     def estimates(self, configs: list[Config]) -> dict[Config, Estimate]:
@@ -42,7 +43,8 @@ class Evidence:
 def study_evidence(model: str = defaults.MODEL, task: str = defaults.TASK,
                    storage: str | None = None, study: str | None = None,
                    epochs: int = defaults.EPOCHS,
-                   dataset: str = defaults.DATASET) -> Evidence:
+                   dataset: str = defaults.DATASET,
+                   optimizer: str = defaults.OPTIMIZER) -> Evidence:
     """Open the (model, task) study read-only and fit the accuracy surrogate.
 
     A missing study or one with too few trials is ``NotEnoughTrials`` (an AdvisorError that
@@ -56,7 +58,7 @@ def study_evidence(model: str = defaults.MODEL, task: str = defaults.TASK,
     check_task(task)
     try:
         opened = open_study(spec.name, task, storage, study, dataset=dataset, epochs=epochs,
-                            create=False)
+                            create=False, optimizer=optimizer)
     except NoStudy as exc:
         raise NotEnoughTrials(f"{exc}: the surrogate needs at least {defaults.MIN_TRIALS} "
                               "completed trials") from None
@@ -64,5 +66,5 @@ def study_evidence(model: str = defaults.MODEL, task: str = defaults.TASK,
     samples, num_classes = task_size(opened, task, dataset)
     return Evidence(model=spec.name, task=task, dataset=dataset, study=opened.study_name,
                     epochs=epochs, surrogate=surrogate, samples=samples,
-                    num_classes=num_classes)
+                    num_classes=num_classes, optimizer=optimizer)
 

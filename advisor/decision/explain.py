@@ -241,9 +241,10 @@ def baselines(rows: list) -> list[str]:
     return ["baselines, all blocks: " + "; ".join(parts)]
 
 
-def runtime_notes(runtime: str, refused: list, ranked: list) -> list[str]:
+def runtime_notes(runtime: str, refused: list, ranked: list, optimizer: str) -> list[str]:
     """What a runtime that runs less than PyTorch (ExecuTorch) changed: the candidates it
-    cannot run, by reason, and which RAM figures come from exported programs."""
+    cannot run, by reason, which RAM figures come from exported programs, and whether the
+    accuracy was measured with the program's optimizer (``optimizer``: the trials')."""
     said = []
     by_reason: dict[str, list[str]] = {}
     for r in refused:
@@ -255,9 +256,12 @@ def runtime_notes(runtime: str, refused: list, ranked: list) -> list[str]:
     exported = sum(o.program_memory is not None for o in ranked)
     said.append(f"{runtime}: RAM needed of {exported} front-runner{'s' if exported != 1 else ''}"
                 " from the exported program's memory plan (advisor program); of the others, "
-                "the eager tensor peak + 10 MiB stands in. The accuracy was measured with "
-                "AdamW; the program trains with SGD (momentum 0.9), whose accuracy is not "
-                "measured")
+                "the eager tensor peak + 10 MiB stands in")
+    said.append("accuracy: measured with SGD (momentum 0.9), BatchNorm statistics kept and "
+                "dropout off, as the program trains" if optimizer == "sgd" else
+                "accuracy: measured with AdamW; the program trains with SGD (momentum 0.9), "
+                "whose accuracy is not measured for this model and task (advisor search "
+                "--optimizer sgd measures it)")
     return said
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import tomli_w
 from pydantic import BaseModel
 
+from advisor import defaults
 from advisor.decision.answer import Option, Recommendation
 from advisor.devices.profile import DeviceProfile, list_devices
 from advisor.errors import AdvisorError
@@ -44,11 +45,19 @@ def commands(result: Recommendation, option: Option, device_arg: str) -> dict[st
                  *scale, *flags(result.constraints), "--prefer", result.prefer,
                  *([] if result.basis.shipped else data)]
     trial = ["advisor", "trial", *where, "--task", result.task, *data,
-             *flags(option.as_config()), "--epochs", str(option.epochs)]
+             *flags(option.as_config()), "--epochs", str(option.epochs),
+             *[f for k, v in _optimizer(result).items() for f in (f"--{k}", v)]]
     profile = ["advisor", "profile", *where,
                *flags(option, option.cost_fields() + option.cost_fields("scale")), *scale]
     return {name: shlex.join(argv) for name, argv in
             (("recommend", recommend), ("trial", trial), ("profile", profile))}
+
+
+def _optimizer(result: Recommendation) -> dict[str, str]:
+    """The trials' optimizer where it is not AdamW (an ExecuTorch device's evidence): the
+    trial command and the recipe carry it; AdamW's exports stay as they were."""
+    optimizer = result.basis.optimizer
+    return {} if optimizer == defaults.OPTIMIZER else {"optimizer": optimizer}
 
 
 def _drop_none(value: Any) -> Any:
@@ -108,7 +117,8 @@ def export_choice(result: Recommendation, option: Option, device: DeviceProfile,
         "task": result.task,
         "constraints": result.constraints.model_dump(mode="json"),
         "configuration": {**option.as_config().model_dump(mode="json"), "epochs": option.epochs,
-                          "batch_size": option.batch_size, "resolution": option.resolution},
+                          "batch_size": option.batch_size, "resolution": option.resolution,
+                          **_optimizer(result)},
         "accuracy": {"predicted": option.predicted_accuracy,
                      "interval_90_half_width": option.accuracy_error,
                      "measured_in_study": option.measured_accuracy,

@@ -42,17 +42,33 @@ def evaluate_all(evidence: Evidence, configs: list[Config], question: Question) 
 
 def evidence_for(model: str = defaults.MODEL, task: str = defaults.TASK,
                  storage: str | None = None, study: str | None = None,
-                 epochs: int = defaults.EPOCHS, dataset: str | None = None) -> Evidence:
+                 epochs: int = defaults.EPOCHS, dataset: str | None = None,
+                 optimizer: str = defaults.OPTIMIZER) -> Evidence:
     """The evidence a recommendation rests on: the shipped benchmark's (shipped.py) when the
-    user names no data, storage or study and the package ships (model, task) at these epochs;
-    otherwise the study on ``dataset`` (default: the built-in digits), as ``study_evidence``.
+    user names no data, storage or study and the package ships (model, task) at these epochs
+    with this optimizer's trials; otherwise the study on ``dataset`` (default: the built-in
+    digits), as ``study_evidence``.
     """
     if dataset is None and storage is None and study is None:
         check_task(task)
-        shipped = shipped_evidence(resolve_model(model).name, task, epochs)
+        shipped = shipped_evidence(resolve_model(model).name, task, epochs, optimizer)
         if shipped is not None:
             return shipped
-    return study_evidence(model, task, storage, study, epochs, dataset or defaults.DATASET)
+    return study_evidence(model, task, storage, study, epochs, dataset or defaults.DATASET,
+                          optimizer)
+
+
+def evidence_of(model: str, task: str, storage: str | None, study: str | None, epochs: int,
+                dataset: str | None, optimizer: str) -> Evidence:
+    """``evidence_for`` with ``optimizer``'s trials where there are some, else AdamW's (the
+    answer names the trials' optimizer). Evidence of another optimizer is never searched for
+    here: ``advisor search --optimizer`` makes it."""
+    if optimizer != defaults.OPTIMIZER:
+        try:
+            return evidence_for(model, task, storage, study, epochs, dataset, optimizer)
+        except AdvisorError:  # none (or --study names AdamW's): AdamW's
+            pass
+    return evidence_for(model, task, storage, study, epochs, dataset)
 
 
 def decide(evidence: Evidence, device: str | DeviceProfile = "jetson-nano",
@@ -100,7 +116,7 @@ def decide_question(evidence: Evidence, question: Question,
                     trial_resolution=evidence.trial_resolution,
                     trial_batch_size=defaults.TRIAL_BATCH_SIZE, epochs=evidence.epochs,
                     batch_size=question.batch_size, resolution=question.resolution,
-                    device=question.device))
+                    device=question.device, optimizer=evidence.optimizer))
 
 
 def recommend(device: str | DeviceProfile = "jetson-nano", model: str = defaults.MODEL,
@@ -113,7 +129,8 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = defaults
               prefer: Preference = PREFER_DEFAULT,
               dataset: str | None = None,
               decider: Callable[[Evidence, Question, list[Config] | None],
-                                Recommendation] = decide_question) -> Recommendation:
+                                Recommendation] = decide_question,
+              optimizer: str = defaults.OPTIMIZER) -> Recommendation:
     """The best configuration that fits, with its costs, slack and the runners-up.
 
     Without ``dataset``, ``storage`` or ``study`` the accuracy comes from the shipped
@@ -121,7 +138,9 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = defaults
     ``dataset`` (default: the built-in digits), which is run first if it has too few trials (a
     few minutes, shown with a progress bar). ``configs`` restricts the candidates (default:
     every method x rank x target policy x depth). ``decider``: how the evidence answers the
-    question (program/advice.py's for an ExecuTorch device).
+    question (program/advice.py's for an ExecuTorch device); ``optimizer``: the trials'
+    optimizer the evidence should have (sgd, an ExecuTorch program's: its study where there
+    is one, else AdamW's evidence, which the answer then names).
     """
     # bad input fails here, before any study is opened or run
     question = Question.ask(device, constraints, batch_size, resolution, samples, prefer)
@@ -129,15 +148,18 @@ def recommend(device: str | DeviceProfile = "jetson-nano", model: str = defaults
         from advisor.training.tasks import check_dataset
 
         check_dataset(dataset)
-    evidence = evidence_or_search(model, task, storage, study, trials, epochs, dataset)
+    evidence = evidence_or_search(model, task, storage, study, trials, epochs, dataset,
+                                  optimizer)
     return decider(evidence, question, configs)
 
 
 def evidence_or_search(model: str, task: str, storage: str | None, study: str | None,
-                       trials: int, epochs: int, dataset: str | None) -> Evidence:
-    """``evidence_for``, after running the trials a study still lacks (``recommend``'s)."""
+                       trials: int, epochs: int, dataset: str | None,
+                       optimizer: str = defaults.OPTIMIZER) -> Evidence:
+    """``evidence_of``, after running the AdamW trials a study still lacks
+    (``recommend``'s)."""
     try:
-        return evidence_for(model, task, storage, study, epochs, dataset)
+        return evidence_of(model, task, storage, study, epochs, dataset, optimizer)
     except NotEnoughTrials:
         return _searched_evidence(model, task, storage, study, trials, epochs, dataset)
 

@@ -35,8 +35,15 @@ FOLDER = Path(__file__).parents[1] / "shipped"
 REBUILD = "python benchmarks/ship_evidence.py"
 
 
-def evidence_file(model: str, task: str) -> Path:
-    return FOLDER / f"evidence-{model}-{task}.json"
+def evidence_file(model: str, task: str, optimizer: str = defaults.OPTIMIZER) -> Path:
+    """AdamW's file keeps its name; another optimizer's study is a file of its own."""
+    suffix = "" if optimizer == defaults.OPTIMIZER else f"-{optimizer}"
+    return FOLDER / f"evidence-{model}-{task}{suffix}.json"
+
+
+def optimizer_of(document: dict) -> str:
+    """The trials' optimizer (files from before there was a choice are AdamW's)."""
+    return document.get("optimizer", defaults.OPTIMIZER)
 
 
 @dataclass
@@ -77,20 +84,21 @@ def _estimate(row: dict) -> tuple[Config, Estimate]:
 
 
 def build_document(model: str, task: str, epochs: int, results: list[dict], samples: int,
-                   num_classes: int, provenance: dict) -> dict:
-    """The shipped file of (model, task): the trials, and the surrogate's estimates for every
-    candidate the recommender ranks (the grid's valid configurations)."""
+                   num_classes: int, provenance: dict,
+                   optimizer: str = defaults.OPTIMIZER) -> dict:
+    """The shipped file of (model, task, optimizer): the trials, and the surrogate's estimates
+    for every candidate the recommender ranks (the grid's valid configurations; with SGD,
+    those an ExecuTorch program can run)."""
     from advisor.accuracy.surrogate import AccuracySurrogate, held_out_coverage
-    from advisor.cost.screening import valid_configs
-    from advisor.space import grid
+    from advisor.study.next_candidate import model_grid
 
     surrogate = AccuracySurrogate().fit(results)
-    candidates = list(dict.fromkeys(c.evidence_config()
-                                    for c in valid_configs(model, grid(model))))
+    candidates = list(dict.fromkeys(c.evidence_config() for c in model_grid(model, optimizer)))
     estimates = surrogate.estimate(candidates)
     inside, within_mae, checked = held_out_coverage(results)
     return {
         "format": FORMAT, "model": model, "task": task, "dataset": DATASET, "epochs": epochs,
+        "optimizer": optimizer,
         "trial_resolution": defaults.TRIAL_RESOLUTION,
         "trial_batch_size": defaults.TRIAL_BATCH_SIZE,
         "samples": samples, "num_classes": num_classes, "provenance": provenance,
@@ -114,10 +122,12 @@ def read_document(path: Path) -> dict | None:
     return document if document.get("format") == FORMAT else None
 
 
-def shipped_evidence(model: str, task: str, epochs: int = defaults.EPOCHS) -> Evidence | None:
-    """The shipped evidence of (model, task) at these epochs, or None if none is shipped."""
-    document = read_document(evidence_file(model, task))
-    if document is None or document["epochs"] != epochs:
+def shipped_evidence(model: str, task: str, epochs: int = defaults.EPOCHS,
+                     optimizer: str = defaults.OPTIMIZER) -> Evidence | None:
+    """The shipped evidence of (model, task) at these epochs with this optimizer's trials, or
+    None if none is shipped."""
+    document = read_document(evidence_file(model, task, optimizer))
+    if document is None or document["epochs"] != epochs or optimizer_of(document) != optimizer:
         return None
     tried = dict(_estimate(row) for row in document["tried"])
     estimator = ShippedEstimates(
@@ -129,15 +139,17 @@ def shipped_evidence(model: str, task: str, epochs: int = defaults.EPOCHS) -> Ev
                     study=f"shipped benchmark of {built}", epochs=epochs,
                     surrogate=estimator, samples=document["samples"],
                     num_classes=document["num_classes"],
-                    trial_resolution=document["trial_resolution"], shipped=True)
+                    trial_resolution=document["trial_resolution"], shipped=True,
+                    optimizer=optimizer)
 
 
 def shipped_pairs() -> list[tuple[str, str]]:
-    """(model, task) pairs with a shipped file."""
+    """(model, task) pairs with a shipped file of AdamW's trials (what every device but an
+    ExecuTorch one is answered from)."""
     pairs = []
     for path in sorted(FOLDER.glob("evidence-*.json")):
         document = read_document(path)
-        if document is not None:
+        if document is not None and optimizer_of(document) == defaults.OPTIMIZER:
             pairs.append((document["model"], document["task"]))
     return pairs
 

@@ -22,7 +22,7 @@ from advisor.decision.recommend import decide_question
 from advisor.decision.verdicts import Violation
 from advisor.program.cost import program_memory
 from advisor.program.manifest import ProgramMemory
-from advisor.program.support import RUNTIME, refusal
+from advisor.program.support import OPTIMIZER, RUNTIME, refusal
 from advisor.space import grid
 
 FRONT_RUNNERS = 5  # programs one answer may export (each takes seconds to tens of seconds)
@@ -88,7 +88,10 @@ def decide_program(evidence: Evidence, question: Question,
 
 
 def recommend_program(*args, **kwargs) -> Recommendation:
-    """``advisor.recommend`` (same arguments) for a device whose runtime is ExecuTorch."""
+    """``advisor.recommend`` (same arguments) for a device whose runtime is ExecuTorch: on the
+    evidence of trials that trained as a program does where there is some (the shipped
+    study for the default model, ``advisor search --optimizer sgd`` for others), else
+    AdamW's, which the answer names."""
     from advisor.decision.recommend import recommend
 
-    return recommend(*args, **kwargs, decider=decide_program)
+    return recommend(*args, **kwargs, decider=decide_program, optimizer=OPTIMIZER)

@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from advisor.methods.executorch_training import program_modes
+
 if TYPE_CHECKING:
     from executorch.exir import ExecutorchProgramManager
 
@@ -30,15 +32,6 @@ class _WithLoss(nn.Module):
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor]:
         return (F.cross_entropy(self.net(x), y),)
-
-
-def program_modes(net: nn.Module) -> nn.Module:
-    """The modes a program runs in, set on ``net`` (also for the eager steps it is checked
-    against): BatchNorm on its running statistics, dropout off."""
-    for module in net.modules():
-        if isinstance(module, nn.modules.batchnorm._BatchNorm | nn.Dropout):
-            module.eval()
-    return net
 
 
 def _widen_index_dtypes(graph: torch.fx.Graph) -> None:

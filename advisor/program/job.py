@@ -48,7 +48,7 @@ class Start:
     def model(self) -> nn.Module:
         """The starting model prepared for the configuration (adapters seeded), in the modes
         a program runs in."""
-        from advisor.program.export import program_modes
+        from advisor.methods.executorch_training import program_modes
         from advisor.updater.prepared import prepare
 
         t = self.trial
@@ -142,15 +142,16 @@ def program(model: str | None, out: str | Path, *, runtime: str = RUNTIME,
     steps_of = passes(t.batch_size, t.micro_batch)
     memory = predict(planned_arena(manager), (out_dir.path / PROGRAM).stat().st_size,
                      (out_dir.path / TRAINABLE).stat().st_size, trainable_bytes(net), steps_of)
-    rate = lr if lr is not None else defaults.PROGRAM_LR
+    rate, rate_from = learning_rate(lr, recipe)
     manifest = ProgramManifest(
         runtime=RUNTIME, model=start.spec.name, configuration=t.as_config().model_dump(),
         label=t.label, classes=start.classes, new_head=start.new_head,
         weights={"source": start.weights.source, "fingerprint": start.weights.fingerprint},
         seed=t.seed, batch_size=t.batch_size, input_shape=shape,
         passes_per_step=steps_of,
-        optimizer={"name": OPTIMIZER, "lr": rate, "momentum": MOMENTUM},
-        differences=notes(t.as_config()), memory=memory, operators=_operators(manager),
+        optimizer={"name": OPTIMIZER, "lr": rate, "momentum": MOMENTUM, "lr_from": rate_from},
+        differences=notes(t.as_config(), measured_with(recipe)), memory=memory,
+        operators=_operators(manager),
         trainable_tensors=sum(p.requires_grad for p in net.parameters()),
         export_seconds=round(exported, 1),
         files=[PROGRAM, TRAINABLE, MANIFEST], python=_python(rate), cpp=_cpp(memory.arena_bytes),
@@ -158,6 +159,29 @@ def program(model: str | None, out: str | Path, *, runtime: str = RUNTIME,
     out_dir.write(MANIFEST, lambda tmp: tmp.write_text(
         json.dumps(manifest.model_dump(mode="json"), indent=2) + "\n", encoding="utf-8"))
     return manifest
+
+
+def learning_rate(lr: float | None, recipe: str | None) -> tuple[float, str]:
+    """The program's learning rate and where it comes from: --lr, else a recipe's whose
+    evidence trained with SGD (the rate those trials chose), else advisor's default."""
+    if lr is not None:
+        return lr, "--lr"
+    if recipe is not None:
+        from advisor.decision.recipe import read_recipe
+
+        trial = read_recipe(recipe).trial
+        if trial.optimizer == OPTIMIZER and trial.lr is not None:
+            return trial.lr, "the recipe's, from trials that trained with SGD as the program does"
+    return defaults.PROGRAM_LR, "advisor's default for programs (defaults.PROGRAM_LR)"
+
+
+def measured_with(recipe: str | None) -> str | None:
+    """The optimizer of the trials behind a recipe's accuracy (None without a recipe)."""
+    if recipe is None:
+        return None
+    from advisor.decision.recipe import read_recipe
+
+    return read_recipe(recipe).trial.optimizer
 
 
 def _python(lr: float) -> str:

@@ -40,12 +40,15 @@ from advisor.study.opening import opening
 RANDOM = 14  # trials drawn from the opening before the surrogate chooses
 
 
-def model_grid(model: str) -> list[Config]:
+def model_grid(model: str, optimizer: str = defaults.OPTIMIZER) -> list[Config]:
     """The recommender's grid on this model (every valid method x rank x target policy x
-    depth): what a search draws from unless told otherwise."""
+    depth): what a search draws from unless told otherwise. A study with an ExecuTorch
+    program's optimizer draws only what a program can run."""
     from advisor.cost.screening import valid_configs
+    from advisor.methods.executorch_training import OPTIMIZER, refusal
 
-    return valid_configs(model, space.grid(model))
+    grid = valid_configs(model, space.grid(model))
+    return [c for c in grid if refusal(c) is None] if optimizer == OPTIMIZER else grid
 
 
 def _claims(now: trials.Trials, trial: FrozenTrial) -> tuple[set[tuple], int]:
@@ -119,8 +122,9 @@ class Draws:
     sampler's own draw). The candidates (the recommender's grid on this model by default) and
     the opening are made on the first draw: reading a study draws nothing."""
 
-    def __init__(self, model: str, seed: int, candidates: list[Config] | None = None) -> None:
-        self.model, self.seed = model, seed
+    def __init__(self, model: str, seed: int, candidates: list[Config] | None = None,
+                 optimizer: str = defaults.OPTIMIZER) -> None:
+        self.model, self.seed, self.optimizer = model, seed, optimizer
         self._candidates = candidates
         self._opening: list[dict] | None = None
 
@@ -129,7 +133,7 @@ class Draws:
             return None  # queued (a repeat, repeats.py): its parameters are set already
         if self._opening is None:
             if self._candidates is None:
-                self._candidates = model_grid(self.model)
+                self._candidates = model_grid(self.model, self.optimizer)
             self._opening = opening(self.model, self.seed, self._candidates)
         baseline = baseline_params(study, trial, self.model, self._candidates)
         if baseline is not None:

@@ -29,7 +29,7 @@ import optuna
 
 from advisor import defaults, space
 from advisor.config import Config, TrialConfig
-from advisor.errors import AdvisorError, IncompatibleConfigError
+from advisor.errors import AdvisorError, IncompatibleConfigError, known
 from advisor.study import repeats, value_of_information
 from advisor.study.dead_workers import fail_dead_workers, worker_mark
 from advisor.study.next_candidate import Draws, model_grid, untried_baselines
@@ -50,19 +50,26 @@ class TrialFault(Exception):
 
 
 def study_name(model: str, task: str, dataset: str = defaults.DATASET,
-               epochs: int = defaults.EPOCHS) -> str:
-    return f"{resolve_model(model).name}:{task}:{dataset}:e{epochs}"
+               epochs: int = defaults.EPOCHS, optimizer: str = defaults.OPTIMIZER) -> str:
+    """AdamW's studies keep the name they had before a study could have another optimizer."""
+    suffix = "" if optimizer == defaults.OPTIMIZER else f":{optimizer}"
+    return f"{resolve_model(model).name}:{task}:{dataset}:e{epochs}{suffix}"
 
 
 def open_study(model: str, task: str, storage: str | None = None, name: str | None = None,
                dataset: str = defaults.DATASET, epochs: int = defaults.EPOCHS,
-               seed: int = defaults.SEED, create: bool = True) -> optuna.Study:
-    """The study of (model, task, dataset, epochs). ``create``: make it if missing and record
-    what it studies (the search's path); otherwise open an existing one read-only."""
+               seed: int = defaults.SEED, create: bool = True,
+               optimizer: str = defaults.OPTIMIZER) -> optuna.Study:
+    """The study of (model, task, dataset, epochs, optimizer). ``create``: make it if missing
+    and record what it studies (the search's path); otherwise open an existing one
+    read-only. ``optimizer`` "sgd": trials train as an ExecuTorch program does
+    (methods/executorch_training.py), a study of its own."""
+    known(optimizer, list(defaults.OPTIMIZERS), "optimizer")
     url = storage or default_storage()
-    name = name or study_name(model, task, dataset, epochs)
+    name = name or study_name(model, task, dataset, epochs, optimizer)
     storage = storage_for(url, create)
-    sampler = TrialSeededSampler(seed, Draws(resolve_model(model).name, seed))
+    sampler = TrialSeededSampler(seed, Draws(resolve_model(model).name, seed,
+                                             optimizer=optimizer))
     try:
         with storage_errors(url):
             if not create:
@@ -76,12 +83,13 @@ def open_study(model: str, task: str, storage: str | None = None, name: str | No
     except KeyError:
         raise NoStudy(f"no study '{name}' in {url}; run 'advisor search' first") from None
     wanted = {"model": resolve_model(model).name, "task": task, "dataset": dataset,
-              "epochs": epochs}
+              "epochs": epochs, "optimizer": optimizer}
     if not study.user_attrs and create:  # new: remember what it studies
         for key, value in wanted.items():
             study.set_user_attr(key, value)
-    mixed = {k: study.user_attrs[k] for k in ("model", "task", "dataset")
-             if k in study.user_attrs and study.user_attrs[k] != wanted[k]}
+    held = {"optimizer": defaults.OPTIMIZER, **study.user_attrs}  # older studies: AdamW's
+    mixed = {k: held[k] for k in ("model", "task", "dataset", "optimizer")
+             if k in held and held[k] != wanted[k]}
     if mixed:  # e.g. --study naming a study of another task: its trials would not compare
         held = ", ".join(f"{k} {v}" for k, v in mixed.items())
         raise AdvisorError(f"study '{name}' holds trials of {held}, not "
@@ -97,7 +105,8 @@ def objective(study_attrs: dict, trial: optuna.Trial) -> tuple[float, float]:
     config = space.suggest(trial, study_attrs["model"])
     trial_config = TrialConfig(**config.model_dump(), model=study_attrs["model"],
                                task=study_attrs["task"], dataset=study_attrs["dataset"],
-                               epochs=study_attrs["epochs"], seed=repeats.seed_of(trial))
+                               epochs=study_attrs["epochs"], seed=repeats.seed_of(trial),
+                               optimizer=study_attrs.get("optimizer", defaults.OPTIMIZER))
     try:
         check_config(trial_config.model, trial_config)
     except IncompatibleConfigError as exc:
@@ -122,7 +131,7 @@ def search(model: str = defaults.MODEL, task: str = defaults.TASK,
            dataset: str = defaults.DATASET, epochs: int = defaults.EPOCHS,
            seed: int = defaults.SEED, show_progress: bool | None = None,
            callbacks: list[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]] | None = None,
-           jobs: int = 1) -> optuna.Study:
+           jobs: int = 1, optimizer: str = defaults.OPTIMIZER) -> optuna.Study:
     """Run (or extend) a study by ``trials`` trials; finished trials are never repeated.
     ``callbacks`` are Optuna's, called after each trial (the TUI's progress display).
     ``jobs``: worker processes on this host sharing the trials (workers.py)."""
@@ -139,7 +148,8 @@ def search(model: str = defaults.MODEL, task: str = defaults.TASK,
     check_dataset(dataset)  # before a study is made for it
     check_resolution(model, defaults.TRIAL_RESOLUTION)  # the resolution its trials run at
     check_concurrent(storage or default_storage(), jobs)
-    study = open_study(model, task, storage, name, dataset, epochs, seed)
+    study = open_study(model, task, storage, name, dataset, epochs, seed,
+                       optimizer=optimizer)
     record_task_size(study, task, dataset)
     fail_dead_workers(study)
     show = progress.enabled() if show_progress is None else show_progress
@@ -148,7 +158,8 @@ def search(model: str = defaults.MODEL, task: str = defaults.TASK,
     else:
         workers.run_parallel(run_share, dict(model=model, task=task, storage=storage,
                                              name=name, dataset=dataset, epochs=epochs,
-                                             seed=seed), trials, jobs, show)
+                                             seed=seed, optimizer=optimizer), trials,
+                           jobs, show)
     return study
 
 
@@ -171,7 +182,8 @@ def run_trials(study: optuna.Study, trials: int, show_progress: bool = False,
         untried (they come before anything else), then the candidate worth trying or a
         front-runner's repeat where due."""
         if not grid:
-            grid.extend(model_grid(attrs["model"]))
+            grid.extend(model_grid(attrs["model"],
+                                   attrs.get("optimizer", defaults.OPTIMIZER)))
         if untried_baselines(study, attrs["model"], grid):
             return
         if value_of_information.due(study, left[0], trials) and \
@@ -235,11 +247,12 @@ def seed_study(results: list[dict], storage: str | None = None) -> dict[str, int
         if config.model_dump(include=set(fixed)) != fixed or not space.in_space(config,
                                                                                 config.model):
             continue
-        groups.setdefault((config.model, config.task, config.dataset, config.epochs),
-                          []).append(result)
+        groups.setdefault((config.model, config.task, config.dataset, config.epochs,
+                           config.optimizer), []).append(result)
     added: dict[str, int] = {}
-    for (model, task, dataset, epochs), group in groups.items():
-        study = open_study(model, task, storage, dataset=dataset, epochs=epochs)
+    for (model, task, dataset, epochs, optimizer), group in groups.items():
+        study = open_study(model, task, storage, dataset=dataset, epochs=epochs,
+                           optimizer=optimizer)
         record_task_size(study, task, dataset)
         held = {_result_key(r) for r in completed_results(study)}
         for result in group:

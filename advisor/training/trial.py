@@ -25,6 +25,12 @@ from advisor.cost.storage import safetensors_bytes, update_state
 from advisor.errors import IncompatibleConfigError
 from advisor.methods import Prepared, get_method
 from advisor.methods.acceptance import refusal
+from advisor.methods.executorch_training import (
+    OPTIMIZER,
+    program_modes,
+    program_optimizer,
+)
+from advisor.methods.executorch_training import refusal as program_refusal
 from advisor.training.loop import accuracy, recalibrate_batchnorm, train_epochs
 from advisor.training.pretrain import source_model
 from advisor.training.tasks import load_task
@@ -55,9 +61,11 @@ class TrialResult(BaseModel):
 
 
 def check_config(model: str, config: Config) -> None:
-    """Refuse what the method cannot do on this model before loading data or pretraining."""
+    """Refuse what the method cannot do on this model (or, for a trial with the program's
+    optimizer, what an ExecuTorch program cannot run) before loading data or pretraining."""
     spec = resolve_model(model)
-    reason = refusal(skeleton(spec), spec, config)
+    reason = (program_refusal(config) if getattr(config, "optimizer", None) == OPTIMIZER
+              else None) or refusal(skeleton(spec), spec, config)
     if reason is not None:
         raise IncompatibleConfigError(reason)
 
@@ -104,6 +112,10 @@ def run_trial(config: TrialConfig, profile: bool = True) -> TrialResult:
 
     prepared = method.prepare(model, spec.head, config, spec.blocks)
     prepared.set_train_mode()
+    as_program = config.optimizer == OPTIMIZER
+    if as_program:  # as an ExecuTorch program trains: its optimizer and modes
+        prepared.optimizer = program_optimizer(prepared.optimizer)
+        program_modes(prepared.model)
     measured: dict = {}
 
     def step(index: int, x: torch.Tensor, y: torch.Tensor) -> None:
@@ -125,7 +137,7 @@ def run_trial(config: TrialConfig, profile: bool = True) -> TrialResult:
                          config.batch_size, torch.Generator().manual_seed(config.seed),
                          step_fn=step)
     check_finite(prepared.model, steps)
-    if prepared.trains_norm_statistics:
+    if prepared.trains_norm_statistics and not as_program:
         recalibrate_batchnorm(prepared.model, task.target.train)
     train_seconds = time.perf_counter() - train_started
     accuracy_after = accuracy(prepared.model, task.target.test)

@@ -1,7 +1,7 @@
 """The app: a question on the left (device, model, task, scale, constraints), the answer on the
 right (ranked candidates, the trade-off plot, the study and its search).
 
-Everything it shows comes from the Python API (``evidence_for``, ``decide_question``,
+Everything it shows comes from the Python API (``evidence_of``, ``decide_question``,
 ``search``, ``export_choice``); the app only reads the form and draws. Slow calls (fitting the
 surrogate, costing a new resolution, running trials) run in worker threads: the UI never freezes.
 """
@@ -32,7 +32,7 @@ from advisor.decision import explain
 from advisor.decision.answer import Option, Recommendation
 from advisor.decision.evidence import Evidence
 from advisor.decision.feasibility import memory_limit
-from advisor.decision.recommend import decide_question, evidence_for
+from advisor.decision.recommend import decide_question, evidence_of
 from advisor.devices.profile import DeviceProfile, list_devices, load_device
 from advisor.errors import AdvisorError
 from advisor.tui.detail import OptionDetail
@@ -146,21 +146,21 @@ class AdvisorApp(App[None]):
 
     @work(thread=True, exclusive=True, group="rank")
     def rank(self, asked: Asked) -> None:
-        key = (asked.model, asked.task)
+        program = asked.question.device.runtime_name == "executorch"
+        key = (asked.model, asked.task, program)  # a program's evidence: SGD's trials
         import_torch_stack()
         try:
             if key not in self.evidence:
                 self.call_from_thread(self._status, f"opening the evidence for {asked.model} "
                                       f"on '{asked.task}'...")
-                self.evidence[key] = evidence_for(asked.model, asked.task, self.storage,
-                                                  self.study, self.epochs, self.dataset)
+                self.evidence[key] = evidence_of(asked.model, asked.task, self.storage,
+                                                 self.study, self.epochs, self.dataset,
+                                                 "sgd" if program else "adamw")
             self.call_from_thread(self._status, "ranking (a new resolution is costed once, "
                                   "about a second per configuration)...")
-            decider = decide_question
-            if asked.question.device.runtime_name == "executorch":  # exports front-runners
-                from advisor.program.advice import decide_program
+            from advisor.program.advice import decide_program  # exports front-runners
 
-                decider = decide_program
+            decider = decide_program if program else decide_question
             result = decider(self.evidence[key], asked.question, self.configs)
         except AdvisorError as exc:
             self.call_from_thread(self._no_answer, asked, exc)
