@@ -35,8 +35,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="outputs of the head the program trains (default: the weights' head, "
                         "kept; another number gives a new head)")
     p.add_argument("--lr", type=float,
-                   help=f"SGD's learning rate in the program (default {defaults.PROGRAM_LR}; "
-                        "momentum 0.9)")
+                   help="SGD's learning rate in the program (momentum 0.9; default: a "
+                        "recipe's, where its evidence trained with SGD, else "
+                        f"{defaults.PROGRAM_LR}); with --check, the check's (default "
+                        f"{defaults.PROGRAM_LR})")
     p.add_argument("--out", metavar="OUT", help="folder for the program")
     p.add_argument("--force", action="store_true",
                    help="write into OUT even if it holds files advisor did not write")
@@ -57,7 +59,7 @@ def run_program(args: argparse.Namespace) -> int:
             raise AdvisorError("--check reads a program; drop --out")
         from advisor.program.check import check_program
 
-        report = check_program(args.check, args.steps)
+        report = check_program(args.check, args.steps, args.lr)
         if args.json:
             emit_json(report.model_dump(mode="json"))
         else:
@@ -103,8 +105,8 @@ def print_check(r) -> None:
     verdict = "[green]agrees[/]" if r.agrees else "[red]differs[/]"
     learns = "[green]learns[/]" if r.learns else "[red]does not learn[/]"
     console.print(
-        f"{r.steps} steps, program vs PyTorch: {verdict}; largest loss difference "
-        f"{r.max_loss_difference:.2e}, largest first-step gradient difference "
+        f"{r.steps} steps at SGD lr {r.lr:g}, program vs PyTorch: {verdict}; largest loss "
+        f"difference {r.max_loss_difference:.2e}, largest first-step gradient difference "
         f"{r.max_first_gradient_difference:.2e}\n"
         f"loss {r.losses_program[0]:.4f} -> {r.losses_program[-1]:.4f} "
         f"({r.loss_drop:.0%} lower): {learns}", highlight=False)

@@ -143,15 +143,21 @@ def shipped_evidence(model: str, task: str, epochs: int = defaults.EPOCHS,
                     optimizer=optimizer)
 
 
+def shipped_studies() -> list[tuple[str, str, str]]:
+    """(model, task, optimizer) of every shipped file."""
+    found = []
+    for path in sorted(FOLDER.glob("evidence-*.json")):
+        document = read_document(path)
+        if document is not None:
+            found.append((document["model"], document["task"], optimizer_of(document)))
+    return found
+
+
 def shipped_pairs() -> list[tuple[str, str]]:
     """(model, task) pairs with a shipped file of AdamW's trials (what every device but an
     ExecuTorch one is answered from)."""
-    pairs = []
-    for path in sorted(FOLDER.glob("evidence-*.json")):
-        document = read_document(path)
-        if document is not None and optimizer_of(document) == defaults.OPTIMIZER:
-            pairs.append((document["model"], document["task"]))
-    return pairs
+    return [(model, task) for model, task, optimizer in shipped_studies()
+            if optimizer == defaults.OPTIMIZER]
 
 
 # The constrained questions whose costs ship too (benchmarks/ship_evidence.py asks them): RAM

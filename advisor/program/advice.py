@@ -69,8 +69,8 @@ def decide_program(evidence: Evidence, question: Question,
     options = []
     for o in result.ranked:  # the levers may add checkpointing, which a program cannot do
         why = refusal(o.config)
-        if why is None:
-            options.append(o)
+        if why is None:  # a program's BatchNorm statistics never train: no batch to differ
+            options.append(o.model_copy(update={"extrapolated": []}))
         else:
             refused.append(RuntimeRefusal(label=o.label, reason=why))
     exported: dict[str, Option] = {}

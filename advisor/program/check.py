@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from pydantic import BaseModel, Field
 
+from advisor import defaults
 from advisor.errors import AdvisorError
 from advisor.program.export import PREFIX
 from advisor.program.manifest import MANIFEST, PROGRAM, TRAINABLE, ProgramManifest
@@ -24,6 +25,7 @@ LOSS_TOLERANCE, GRADIENT_TOLERANCE, LEARNS = 1e-3, 1e-4, 0.10
 
 class CheckReport(BaseModel):
     steps: int
+    lr: float = Field(description="SGD's rate on both sides (momentum: the manifest's).")
     losses_program: list[float]
     losses_pytorch: list[float]
     max_loss_difference: float
@@ -79,17 +81,22 @@ def _start(manifest: ProgramManifest):
     return Start(spec, trial, weights, manifest.classes, manifest.new_head)
 
 
-def check_program(out: str | Path, steps: int = 10) -> CheckReport:
-    """``steps`` optimizer steps of OUT/'s program and of eager PyTorch, side by side."""
+def check_program(out: str | Path, steps: int = 10, lr: float | None = None) -> CheckReport:
+    """``steps`` optimizer steps of OUT/'s program and of eager PyTorch, side by side, at
+    ``lr`` (default: advisor's program rate, not the manifest's: what is checked is that the
+    program computes what PyTorch does, and ten steps on one batch at a rate chosen for a
+    whole run can overshoot and hide that)."""
     from advisor.program.bindings import ProgramRunner
 
     if steps < 1:
         raise AdvisorError(f"--steps {steps}: at least one step")
+    if lr is not None and not 0 < lr < 1:
+        raise AdvisorError(f"--lr {lr}: a learning rate is above 0 and below 1")
     out = Path(out).expanduser()
     manifest = _manifest(out)
     x, y = _batch(manifest)
     net = _start(manifest).model()
-    lr = manifest.optimizer["lr"]
+    lr = lr if lr is not None else defaults.PROGRAM_LR
     runner = ProgramRunner(out / PROGRAM, out / TRAINABLE, lr)
     trainable = {n: p for n, p in net.named_parameters() if p.requires_grad}
     optimizer = torch.optim.SGD(trainable.values(), lr=lr, momentum=manifest.optimizer["momentum"])
@@ -113,7 +120,7 @@ def check_program(out: str | Path, steps: int = 10) -> CheckReport:
         optimizer.step()
     difference = max(abs(a - b) for a, b in zip(ours, eager, strict=True))
     drop = 1 - ours[-1] / ours[0] if ours[0] > 0 else 0.0
-    return CheckReport(steps=steps, losses_program=ours, losses_pytorch=eager,
+    return CheckReport(steps=steps, lr=lr, losses_program=ours, losses_pytorch=eager,
                        max_loss_difference=difference,
                        max_first_gradient_difference=first_gradient, loss_drop=drop,
                        agrees=difference < LOSS_TOLERANCE and first_gradient < GRADIENT_TOLERANCE,

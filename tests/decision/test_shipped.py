@@ -21,24 +21,37 @@ from advisor.devices.profile import list_devices
 from advisor.errors import AdvisorError
 
 PAIRS = shipped.shipped_pairs()
+STUDIES = shipped.shipped_studies()
 
 
-def test_the_default_model_ships_both_tasks():
-    assert (defaults.MODEL, "unseen") in PAIRS and (defaults.MODEL, "shift") in PAIRS
+def test_the_default_model_ships_both_tasks_for_both_optimizers():
+    """AdamW's for advisor update, SGD's for an ExecuTorch program's recommendation."""
+    for optimizer in defaults.OPTIMIZERS:
+        assert {(defaults.MODEL, task, optimizer) for task in defaults.TASKS} <= set(STUDIES)
 
 
-@pytest.mark.parametrize("model,task", PAIRS)
-def test_stored_estimates_are_what_the_surrogate_makes_of_the_stored_trials(model, task):
+@pytest.mark.parametrize("model,task,optimizer", STUDIES)
+def test_stored_estimates_are_what_the_surrogate_makes_of_the_stored_trials(model, task,
+                                                                            optimizer):
     """A change to the surrogate (or the grid) without a rebuild fails here: rebuild with
     python benchmarks/ship_evidence.py (finished trials are kept; only the files change)."""
     from advisor.accuracy.surrogate import AccuracySurrogate
+    from advisor.config import TrialConfig
 
-    document = shipped.read_document(shipped.evidence_file(model, task))
+    document = shipped.read_document(shipped.evidence_file(model, task, optimizer))
     assert document["dataset"] == "fashion-mnist"
     assert {"built", "command", "versions", "host"} <= set(document["provenance"])
     assert all(t["config"]["dataset"] == "fashion-mnist"
-               and t["config"]["epochs"] == document["epochs"] for t in document["trials"])
-    stored = shipped.shipped_evidence(model, task, document["epochs"]).surrogate.stored
+               and t["config"]["epochs"] == document["epochs"]
+               and TrialConfig.model_validate(t["config"]).optimizer == optimizer
+               for t in document["trials"])
+    evidence = shipped.shipped_evidence(model, task, document["epochs"], optimizer)
+    assert evidence.optimizer == optimizer
+    stored = evidence.surrogate.stored
+    if optimizer == "sgd":  # a program's evidence estimates only what a program can run
+        from advisor.program.support import refusal
+
+        assert all(refusal(c) is None for c in stored)
     refit = AccuracySurrogate().fit(document["trials"]).estimate(list(stored))
     for candidate, estimate in stored.items():
         again = refit[candidate]

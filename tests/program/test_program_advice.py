@@ -6,8 +6,11 @@ import json
 
 import pytest
 
+from advisor import defaults
 from advisor.cli.main import main
 from advisor.decision.question import Question
+from advisor.decision.recommend import decide, evidence_for
+from advisor.decision.shipped import shipped_evidence
 from advisor.devices.profile import Constraints, load_device
 from advisor.program import advice
 from advisor.program.manifest import ProgramMemory
@@ -40,8 +43,6 @@ def exports(monkeypatch):
 
 
 def _answer(limit=None):
-    from advisor.decision.recommend import evidence_for
-
     device = load_device("raspberry-pi-4-2gb").model_copy(update={"runtime": "executorch"})
     question = Question.ask(device, Constraints(max_memory=limit))
     return advice.decide_program(evidence_for("mobilenet_v3_small", "unseen"), question)
@@ -97,9 +98,66 @@ def test_a_recommendation_for_pytorch_names_no_runtime_refusals(capsys):
 
 
 def test_an_executorch_device_is_not_ranked_for_pytorch_by_mistake():
-    from advisor.decision.recommend import decide, evidence_for
     from advisor.errors import AdvisorError
 
     device = load_device("raspberry-pi-4-2gb").model_copy(update={"runtime": "executorch"})
     with pytest.raises(AdvisorError, match="recommend_program"):
         decide(evidence_for("mobilenet_v3_small", "unseen"), device)
+
+
+def _program_device():
+    return load_device("raspberry-pi-4-2gb").model_copy(update={"runtime": "executorch"})
+
+
+def test_a_program_is_recommended_on_trials_that_trained_as_programs_do(exports):
+    """The default model ships SGD's evidence: the accuracy printed is SGD's, and says so."""
+    result = advice.recommend_program(_program_device(), "mobilenetv3", "unseen")
+    assert result.basis.optimizer == "sgd"
+    assert any(n.startswith("accuracy: measured with SGD") for n in result.notes)
+    chosen = result.recommendation
+    sgd = shipped_evidence("mobilenet_v3_small", "unseen", optimizer="sgd")
+    assert chosen.predicted_accuracy == sgd.estimates([chosen.config])[chosen.config].accuracy
+
+
+def test_without_sgd_evidence_adamw_stands_in_and_the_answer_says_so(exports):
+    assert shipped_evidence("mobilenet_v2", "unseen", optimizer="sgd") is None
+    result = advice.recommend_program(_program_device(), "mobilenet_v2", "unseen")
+    assert result.basis.optimizer == "adamw"
+    assert any("measured with AdamW" in n and "--optimizer sgd" in n for n in result.notes)
+
+
+def test_a_recipe_from_sgd_evidence_carries_its_optimizer_and_rate_to_the_program(
+        exports, tmp_path):
+    from advisor.decision.export import export_choice
+    from advisor.decision.recipe import read_recipe
+    from advisor.program.job import learning_rate, measured_with
+    from advisor.program.support import notes
+
+    result = advice.recommend_program(_program_device(), "mobilenetv3", "unseen")
+    chosen = result.recommendation
+    path = export_choice(result, chosen, result.basis.device, tmp_path / "recipe.json")[-1]
+    document = json.loads(path.read_text())
+    assert document["configuration"]["optimizer"] == "sgd"
+    assert "--optimizer sgd" in document["commands"]["trial"]
+    assert read_recipe(path).trial.optimizer == "sgd"
+    rate, source = learning_rate(None, str(path))
+    assert rate == chosen.config.lr and "trained with SGD" in source
+    assert learning_rate(0.02, str(path))[0] == 0.02
+    assert measured_with(str(path)) == "sgd"
+    assert "measured the way the program trains" in notes(chosen.config, "sgd")[0]
+    # an AdamW recipe keeps the form it had: no optimizer, advisor's own program rate
+    plain = decide(evidence_for("mobilenet_v3_small", "unseen"), "raspberry-pi-4-2gb")
+    path = export_choice(plain, plain.recommendation, plain.basis.device,
+                         tmp_path / "plain.json")[-1]
+    assert "optimizer" not in json.loads(path.read_text())["configuration"]
+    assert learning_rate(None, str(path))[0] == defaults.PROGRAM_LR
+    assert "measured with adamw" in notes(plain.recommendation.config, "adamw")[0]
+
+
+def test_a_program_extrapolates_no_batchnorm_batch(exports):
+    """Its statistics never train, so full fine-tuning at the device's batch is what the
+    trials measured, not an extrapolation."""
+    result = advice.recommend_program(_program_device(), "mobilenetv3", "unseen")
+    assert all(o.extrapolated == [] for o in result.ranked)
+    plain = decide(evidence_for("mobilenet_v3_small", "unseen"), "raspberry-pi-4-2gb")
+    assert any(o.extrapolated for o in plain.ranked if o.method == "full")

@@ -24,6 +24,7 @@ CASES = [
     (["program", "--check", "{w}/nothing"], "not a folder advisor program wrote"),
     (["program", "--check", "{w}/p", "--out", "{w}/q"], "drop --out"),
     (["program", "--check", "{w}/p", "--steps", "0"], "at least one step"),
+    (["program", "--check", "{w}/p", "--lr", "2"], "above 0 and below 1"),
     (["program", "--runtime", "onnx", "--model", MODEL, "--out", "{w}/p"], "invalid choice"),
 ]
 

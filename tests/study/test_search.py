@@ -303,3 +303,25 @@ def test_a_study_extended_later_measures_its_untried_baselines_first(storage, mo
            .evidence_config() for t in study.trials[len(kept):]]
     assert new[:2] == [b.evidence_config() for b in lacking]
     assert new[2] not in new[:2]
+
+
+def test_a_study_with_the_program_optimizer_is_its_own_and_draws_what_a_program_runs(
+        storage, monkeypatch):
+    from advisor.study.next_candidate import model_grid
+
+    seen = []
+    monkeypatch.setattr("advisor.training.trial.run_trial",
+                        lambda config, **kw: seen.append(config) or _fake_result(config))
+    study = search("mobilenet_v3_small", "unseen", trials=4, storage=storage, epochs=1,
+                   optimizer="sgd")
+    assert study.study_name.endswith(":e1:sgd") and study.user_attrs["optimizer"] == "sgd"
+    assert len(seen) == 4 and {c.optimizer for c in seen} == {"sgd"}
+    program = {c.method for c in model_grid("mobilenet_v3_small", "sgd")}
+    assert {"galore", "norm_head"} & program == set()
+    assert {"full", "head", "bias", "lora", "dora"} <= program
+    # AdamW's study of the same question is another one, and an SGD study is not AdamW's
+    assert len(open_study("mobilenet_v3_small", "unseen", storage, epochs=1).trials) == 0
+    with pytest.raises(AdvisorError, match="holds trials of optimizer sgd"):
+        open_study("mobilenet_v3_small", "unseen", storage, name=study.study_name, epochs=1)
+    with pytest.raises(AdvisorError, match="unknown optimizer"):
+        open_study("mobilenet_v3_small", "unseen", storage, optimizer="adam")

@@ -63,3 +63,50 @@ def test_a_diverging_trial_is_a_fault_with_its_reason_not_an_accuracy():
     with pytest.raises(DivergedError, match="not finite after"):
         run_trial(TrialConfig(model="mobilenetv3", method="lora", lr=0.99, epochs=1))
     assert not issubclass(DivergedError, AdvisorError)  # the configuration's, not the user's
+
+
+def test_an_adamw_trial_keeps_the_key_it_had_before_there_was_an_optimizer_field():
+    """Every stored trial (the shipped evidence's too) is keyed without the field."""
+    assert "optimizer" not in TrialConfig().key()
+    sgd = TrialConfig(optimizer="sgd")
+    assert '"optimizer":"sgd"' in sgd.key()
+    assert TrialConfig.model_validate(sgd.model_dump()) == sgd
+    assert sgd.as_config() == TrialConfig().as_config()  # the configuration is the same
+
+
+def test_a_trial_with_the_program_optimizer_refuses_what_a_program_cannot_run():
+    for method in ("galore", "norm_head"):
+        with pytest.raises(IncompatibleConfigError, match="ExecuTorch|BatchNorm"):
+            run_trial(TrialConfig(method=method, optimizer="sgd"))
+
+
+def test_a_trial_with_the_program_optimizer_trains_as_a_program_does(monkeypatch):
+    """SGD with momentum 0.9 at the configuration's rate, BatchNorm on its running statistics
+    (full fine-tuning included: no recalibration after), dropout off; and it learns."""
+    import torch
+
+    from advisor.training import trial
+
+    seen = {}
+    real = trial.train_epochs
+
+    def watched(model, optimizer, *args, **kwargs):
+        norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+        seen["optimizer"] = optimizer
+        seen["modes"] = {m.training for m in model.modules()
+                         if isinstance(m, torch.nn.BatchNorm2d | torch.nn.Dropout)}
+        seen["means"] = [m.running_mean.clone() for m in norms]
+        steps = real(model, optimizer, *args, **kwargs)
+        seen["after"] = [m.running_mean.clone() for m in norms]
+        return steps
+
+    monkeypatch.setattr(trial, "train_epochs", watched)
+    result = run_trial(TrialConfig(model="mobilenet_v3_small_050", method="full", epochs=1,
+                                   lr=3e-3, optimizer="sgd"))
+    optimizer = seen["optimizer"]
+    assert isinstance(optimizer, torch.optim.SGD)
+    assert {(g["lr"], g["momentum"]) for g in optimizer.param_groups} == {(3e-3, 0.9)}
+    assert seen["modes"] == {False}
+    assert all(torch.equal(a, b) for a, b in zip(seen["means"], seen["after"], strict=True))
+    assert result.config.optimizer == "sgd"
+    assert result.accuracy_after > result.accuracy_before + 0.1
