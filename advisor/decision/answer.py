@@ -197,4 +197,16 @@ class Recommendation(BaseModel):
             runtime=device.memory().describe(),
             frozen_weights_in_flash=device.frozen_weights_in_flash, samples=self.samples,
             training_gflops=device.compute.training_gflops,
-            training_gflops_basis=device.compute.training_gflops_basis)
+            training_gflops_basis=device.compute.training_gflops_basis,
+            transfer=self._transfer())
+
+    def _transfer(self) -> list[str]:
+        """The measured transfer an extrapolated accuracy rests on: to the device's
+        resolution, and (shipped evidence, no data of the user's) to other data."""
+        from advisor.decision import transfer
+
+        b = self.basis
+        said = [transfer.resolution_note(self.model, b.resolution)
+                if b.resolution != b.trial_resolution else "",
+                transfer.data_note(self.model, self.task) if b.shipped else ""]
+        return [sentence for sentence in said if sentence]

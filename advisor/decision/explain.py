@@ -268,8 +268,10 @@ def runtime_notes(runtime: str, refused: list, ranked: list, optimizer: str) -> 
 def notes(*, study: str, tried: int, trials: int, error: float, task: str, dataset: str,
           trial_resolution: int, trial_batch_size: int, epochs: int, batch_size: int,
           resolution: int, runtime: str, frozen_weights_in_flash: bool, samples: int,
-          training_gflops: float, training_gflops_basis: str) -> list[str]:
-    """Where each kind of figure in a recommendation comes from, and how sure it is."""
+          training_gflops: float, training_gflops_basis: str,
+          transfer: list[str] | None = None) -> list[str]:
+    """Where each kind of figure in a recommendation comes from, and how sure it is
+    (``transfer``: the measured transfer the extrapolation rests on, decision/transfer.py)."""
     scale = (f"; the device trains at batch {batch_size}, {resolution} px: accuracy is "
              f"extrapolated from the trials' batch {trial_batch_size}, {trial_resolution} px"
              if (batch_size, resolution) != (trial_batch_size, trial_resolution) else "")
@@ -281,6 +283,7 @@ def notes(*, study: str, tried: int, trials: int, error: float, task: str, datas
         f"interval: of the mean, from the seed noise of repeated trials, where tried; of a new "
         f"trial, calibrated on held-out trials, where predicted (cross-validated mean error "
         f"{error:.1%}){scale}",
+        *[f"accuracy, {sentence}" for sentence in transfer or []],
         f"memory, FLOPs, storage: exact, one training step on fake tensors at batch "
         f"{batch_size}, {resolution} px; RAM need = {runtime}"
         + (", frozen weights read from flash" if frozen_weights_in_flash else ""),

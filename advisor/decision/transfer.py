@@ -1,0 +1,83 @@
+"""How far the evidence was measured to carry: the figures a recommendation cites where its
+accuracy is extrapolated (another resolution than the trials', or the shipped ranking used for
+data it was not measured on), so that "extrapolated" comes with a measured error, not only
+the word.
+
+benchmarks/transfer.py --ship writes advisor/shipped/transfer.json: per model, the same
+configurations trained under new seeds at each resolution and on other data, and per column
+Spearman's rank correlation with the trials' protocol and the regret there of the
+configuration the protocol's ranking picks. A model without its own figures is told another
+model's, named as such; a resolution beyond the measured ones is said to be unmeasured.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+from advisor.decision.shipped import FOLDER
+
+FORMAT = 1
+TRANSFER_FILE = FOLDER / "transfer.json"
+COMMAND = "benchmarks/transfer.py"
+
+
+@cache
+def _models() -> dict[str, dict]:
+    try:
+        document = json.loads(TRANSFER_FILE.read_text())
+    except (OSError, ValueError):
+        return {}
+    return document.get("models", {}) if document.get("format") == FORMAT else {}
+
+
+def _whose(model: str) -> tuple[str, dict] | None:
+    """The model's own figures, else the first measured model's."""
+    models = _models()
+    if model in models:
+        return model, models[model]
+    return next(iter(models.items()), None)
+
+
+def _figure(name: str, figure: dict, source: str) -> str:
+    return (f"{name}: Spearman's rho {figure['spearman']:.2f}, the {source} pick "
+            f"({figure['pick']}) {figure['regret_points']:.1f} ± "
+            f"{figure['regret_se_points']:.1f} points below the best there")
+
+
+def _about(model: str, measured: str, entry: dict) -> str:
+    on = "" if measured == model else f" (on {measured}, not {model})"
+    return (f"measured transfer ({COMMAND}{on}, {entry['configurations']} configurations x "
+            f"{len(entry['seeds'])} seeds)")
+
+
+def resolution_note(model: str, resolution: int) -> str:
+    """The measured resolution transfer nearest ``resolution`` ('' where none is shipped)."""
+    found = _whose(model)
+    if found is None or "resolution" not in found[1]["groups"]:
+        return ""
+    measured, entry = found
+    group = entry["groups"]["resolution"]
+    columns = {int(name.split()[0]): (name, figure) for name, figure in group["to"].items()}
+    if not columns:
+        return ""
+    nearest = min(columns, key=lambda px: (abs(px - resolution), -px))
+    name, figure = columns[nearest]
+    beyond = max(columns)
+    unmeasured = (f"; nothing above {beyond} px was measured" if resolution > beyond else "")
+    return (f"{_about(model, measured, entry)}: {group['from']} -> "
+            f"{_figure(name, figure, group['from'])}{unmeasured}")
+
+
+def data_note(model: str, task: str) -> str:
+    """The measured transfer of the shipped ranking to other data for ``task`` ('' where none
+    is shipped)."""
+    found = _whose(model)
+    if found is None or task not in found[1]["groups"]:
+        return ""
+    measured, entry = found
+    group = entry["groups"][task]
+    figures = "; ".join(_figure(name, figure, group["from"])
+                        for name, figure in group["to"].items())
+    return (f"the shipped ranking on other data, {_about(model, measured, entry)}: "
+            f"{group['from']} -> {figures}")

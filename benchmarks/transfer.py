@@ -1,0 +1,215 @@
+"""Does a ranking measured at 32 px on Fashion-MNIST hold at the device's resolution and on
+other data? (issue 30, items 2-3)
+
+    python benchmarks/transfer.py [--models mobilenet_v3_small,mobilenet_v3_small_050]
+                                  [--resolutions 32,64] [--seeds 11,12] [--data]
+                                  [--work DIR] [--report FILE]
+
+The same configurations are trained with the shipped evidence's protocol (tasks.py: 4 epochs,
+batch 32, a source model pretrained on Fashion-MNIST's source classes at each resolution, as
+the protocol pretrains; cached per model and resolution) under new seeds:
+- per resolution (task `unseen`): every configuration at each of --resolutions;
+- with --data, per dataset (32 px): `unseen` on the built-in digits against Fashion-MNIST,
+  and `shift` with one corruption (gaussian noise, severity 3) against the shipped mix at
+  severity 5.
+The configurations: the baselines (space.BASELINES), the shipped recommendations for
+jetson-nano and raspberry-pi-4-2gb, then a fixed list spanning methods, ranks and depths,
+eight in all (an answer that repeats another is replaced by the next on the list).
+
+Printed per model and group: the mean accuracy of each configuration at each resolution (or
+on each dataset) with its standard error; Spearman's rank correlation of the configurations'
+means between the shipped protocol's ranking (the group's first column) and each other; the
+regret there of the configuration the shipped protocol's ranking picks (best mean minus the
+pick's mean, in points, with the standard error of that difference); and the minutes of
+training each column cost. The whole table also goes to --report (markdown). Every trial is
+kept in --work as it finishes (a killed run resumes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+MODELS = ("mobilenet_v3_small", "mobilenet_v3_small_050")
+DEVICES = ("jetson-nano", "raspberry-pi-4-2gb")
+# After the baselines and the devices' answers: methods, ranks and depths the others miss
+SPREAD = ({"method": "bias"},
+          {"method": "dora", "rank": 4, "targets": "no-depthwise"},
+          {"method": "lora", "rank": 32, "targets": "no-depthwise", "depth": "quarter"},
+          {"method": "lora", "rank": 2, "targets": "pointwise", "depth": "half"},
+          {"method": "full", "depth": "half"},
+          {"method": "norm_head"})
+SIZE = 8
+# --data: each group's first column is the shipped protocol's, the others are compared to it
+DATA = {"unseen": {"Fashion-MNIST 32 px": {}, "digits 32 px": {"dataset": "digits"}},
+        "shift": {"mixed s5 32 px": {"task": "shift"},
+                  "gaussian noise s3 32 px": {"task": "shift", "corruption": "gaussian_noise",
+                                              "severity": 3}}}
+
+
+def configurations(model: str) -> list:
+    """The baselines, the two devices' shipped answers, then SPREAD: SIZE distinct ones."""
+    from advisor.config import Config
+    from advisor.decision.recommend import recommend
+    from advisor.space import BASELINES
+    from advisor.zoo import resolve_model
+
+    spec = resolve_model(model)
+    chosen = [b.evidence_config() for b in BASELINES.values()]
+    for device in DEVICES:
+        answer = recommend(device, model, "unseen").recommendation
+        if answer is not None:
+            chosen.append(answer.config.evidence_config())
+    for entry in SPREAD:
+        depth = entry.get("depth")
+        chosen.append(Config(**{**entry, "depth": spec.depth(depth) if depth else None}))
+    return list(dict.fromkeys(chosen))[:SIZE]
+
+
+def _run(work: Path, config, model: str, seed: int, **where) -> dict:
+    """One trial (kept in ``work``): its accuracy and training seconds."""
+    from advisor.config import TrialConfig
+    from advisor.decision import shipped
+    from advisor.training.trial import run_trial
+
+    trial = TrialConfig(**config.model_dump(), model=model, seed=seed,
+                        **{"dataset": shipped.DATASET, "task": "unseen", **where})
+    path = work / (trial.label.replace(" ", "_").replace("(", "").replace(")", "")
+                   .replace(",", "") + f"-{model}-{_where_name(where)}-s{seed}.json")
+    if not path.exists():
+        started = time.perf_counter()
+        result = run_trial(trial, profile=False)
+        path.write_text(json.dumps({"key": trial.key(), "accuracy": result.accuracy_after,
+                                    "seconds": time.perf_counter() - started}))
+    return json.loads(path.read_text())
+
+
+def _where_name(where: dict) -> str:
+    return "_".join(f"{k}{v}" for k, v in sorted(where.items())) or "shipped"
+
+
+def _mean_se(values: list[float]) -> tuple[float, float]:
+    se = statistics.stdev(values) / len(values) ** 0.5 if len(values) > 1 else float("nan")
+    return statistics.mean(values), se
+
+
+def compare(columns: dict[str, list[list[float]]], labels: list[str]
+            ) -> tuple[list[str], dict[str, dict]]:
+    """The table's lines: per configuration its mean ± SE in each column; then per column
+    Spearman's rho against the first, and the regret of the first column's pick. Also those
+    figures per column, as --ship writes them."""
+    from scipy.stats import spearmanr
+
+    names = list(columns)
+    lines = ["| configuration | " + " | ".join(names) + " |",
+             "|---|" + "---|" * len(names)]
+    means = {n: [_mean_se(v)[0] for v in runs] for n, runs in columns.items()}
+    for i, label in enumerate(labels):
+        cells = [f"{100 * m:.1f} ± {100 * s:.1f}" for m, s in
+                 (_mean_se(columns[n][i]) for n in names)]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    first = names[0]
+    pick = max(range(len(labels)), key=lambda i: means[first][i])
+    lines += ["", f"The {first} ranking picks {labels[pick]}.", "",
+              f"| against {first} | Spearman's rho | best there | regret of the pick "
+              "(points, ± SE of the difference) |", "|---|---|---|---|"]
+    figures = {}
+    for name in names[1:]:
+        rho = float(spearmanr(means[first], means[name]).statistic)
+        best = max(range(len(labels)), key=lambda i: means[name][i])
+        diff = [a - b for a, b in zip(columns[name][best], columns[name][pick], strict=False)]
+        d_mean, d_se = _mean_se(diff) if best != pick else (0.0, 0.0)
+        lines.append(f"| {name} | {rho:.2f} | {labels[best]} | {100 * d_mean:.1f} ± "
+                     f"{100 * d_se:.1f} |")
+        figures[name] = {"spearman": round(rho, 3), "pick": labels[pick],
+                         "best": labels[best], "regret_points": round(100 * d_mean, 2),
+                         "regret_se_points": round(100 * d_se, 2)}
+    return lines, figures
+
+
+def ship(model: str, groups: dict[str, dict], configurations: int, seeds: list[int]) -> Path:
+    """advisor/shipped/transfer.json: what the recommendation's "extrapolated" note cites
+    (decision/transfer.py); other models' entries are kept."""
+    import sys
+    from datetime import UTC, datetime
+
+    from advisor.decision.transfer import FORMAT, TRANSFER_FILE
+    from advisor.userfiles import write_text
+
+    try:
+        document = json.loads(TRANSFER_FILE.read_text())
+    except (OSError, ValueError):
+        document = {}
+    if document.get("format") != FORMAT:
+        document = {"format": FORMAT, "models": {}}
+    document["models"][model] = {
+        "built": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python benchmarks/transfer.py " + " ".join(sys.argv[1:]),
+        "configurations": configurations, "seeds": seeds, "groups": groups}
+    return write_text(TRANSFER_FILE, json.dumps(document, indent=1) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--resolutions", default="32,64")
+    parser.add_argument("--seeds", default="11,12")
+    parser.add_argument("--data", action="store_true",
+                        help="also the dataset transfer: digits, and another corruption")
+    parser.add_argument("--work", default="transfer")
+    parser.add_argument("--report", default=None, help="markdown file for the tables")
+    parser.add_argument("--ship", action="store_true",
+                        help="write the figures to advisor/shipped/transfer.json, which the "
+                             "recommendation's notes cite")
+    args = parser.parse_args()
+    from advisor.quiet import quiet_third_party
+    from advisor.zoo import resolve_model
+
+    quiet_third_party()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    resolutions = [int(r) for r in args.resolutions.split(",")]
+    report: list[str] = []
+    for model in (resolve_model(m).name for m in args.models.split(",")):
+        configs = configurations(model)
+        labels = [c.label for c in configs]
+        print(f"{model}: {len(configs)} configurations: " + "; ".join(labels), flush=True)
+        groups = {"resolution": {f"{r} px": {"resolution": r} for r in resolutions}}
+        if args.data:
+            groups |= DATA
+        report += [f"## {model}", "", f"Seeds {args.seeds}; the shipped protocol "
+                   "(Fashion-MNIST `unseen`, 4 epochs, batch 32, 32 px) where the column "
+                   "says nothing else; accuracy in %, mean ± standard error over the seeds.",
+                   ""]
+        shipped_groups = {}
+        for group, wheres in groups.items():
+            columns: dict[str, list[list[float]]] = {}
+            minutes: dict[str, float] = {}
+            for name, where in wheres.items():
+                runs, seconds = [], 0.0
+                for config in configs:
+                    done = [_run(work, config, model, seed, **where) for seed in seeds]
+                    runs.append([d["accuracy"] for d in done])
+                    seconds += sum(d["seconds"] for d in done)
+                    print(f"  {name} {config.label}: "
+                          + ", ".join(f"{a:.1%}" for a in runs[-1]), flush=True)
+                columns[name], minutes[name] = runs, seconds / 60
+            lines, figures = compare(columns, labels)
+            shipped_groups[group] = {"from": next(iter(wheres)), "to": figures}
+            report += [f"### {group}", "", *lines, "",
+                       "Training time per column: " + ", ".join(
+                           f"{n} {m:.0f} min" for n, m in minutes.items()) + " (2 cores).", ""]
+        if args.ship:
+            print(f"wrote {ship(model, shipped_groups, len(configs), seeds)}", flush=True)
+    text = "\n".join(report)
+    print("\n" + text)
+    if args.report:
+        Path(args.report).write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""An extrapolated accuracy cites the transfer measured by benchmarks/transfer.py (shipped as
+advisor/shipped/transfer.json): the nearest measured resolution, whose model it was measured
+on, and what was never measured."""
+
+import json
+
+import pytest
+
+from advisor.decision import transfer
+from advisor.decision.recommend import decide, evidence_for
+
+FIGURE = {"spearman": 0.81, "pick": "full", "best": "lora r8 (pointwise)",
+          "regret_points": 0.7, "regret_se_points": 0.4}
+
+
+@pytest.fixture
+def measured(tmp_path, monkeypatch):
+    path = tmp_path / "transfer.json"
+    path.write_text(json.dumps({"format": transfer.FORMAT, "models": {"mobilenet_v3_small": {
+        "configurations": 8, "seeds": [11, 12],
+        "groups": {"resolution": {"from": "32 px", "to": {"64 px": FIGURE,
+                                                          "96 px": FIGURE | {"spearman": 0.5}}},
+                   "unseen": {"from": "Fashion-MNIST 32 px", "to": {"digits 32 px": FIGURE}}}}}}))
+    monkeypatch.setattr(transfer, "TRANSFER_FILE", path)
+    transfer._models.cache_clear()
+    yield path
+    transfer._models.cache_clear()
+
+
+def test_the_nearest_measured_resolution_is_cited_and_beyond_it_is_unmeasured(measured):
+    note = transfer.resolution_note("mobilenet_v3_small", 224)
+    assert "32 px -> 96 px: Spearman's rho 0.50" in note
+    assert "(full) 0.7 ± 0.4 points below the best there" in note
+    assert "nothing above 96 px was measured" in note
+    assert "64 px: Spearman's rho 0.81" in transfer.resolution_note("mobilenet_v3_small", 64)
+    assert "nothing above" not in transfer.resolution_note("mobilenet_v3_small", 80)
+
+
+def test_another_models_figures_are_named_as_such(measured):
+    note = transfer.resolution_note("resnet18", 224)
+    assert "(on mobilenet_v3_small, not resnet18" in note
+
+
+def test_nothing_shipped_means_nothing_claimed(tmp_path, monkeypatch):
+    monkeypatch.setattr(transfer, "TRANSFER_FILE", tmp_path / "absent.json")
+    transfer._models.cache_clear()
+    try:
+        assert transfer.resolution_note("mobilenet_v3_small", 224) == ""
+        assert transfer.data_note("mobilenet_v3_small", "unseen") == ""
+    finally:
+        transfer._models.cache_clear()
+
+
+def test_an_extrapolated_answer_carries_the_measured_transfer(measured):
+    evidence = evidence_for("mobilenet_v3_small", "unseen")
+    answer = decide(evidence, "raspberry-pi-4-2gb")  # 224 px: extrapolated from 32 px
+    notes = answer.notes
+    assert any(n.startswith("accuracy, measured transfer") and "96 px" in n for n in notes)
+    assert any(n.startswith("accuracy, the shipped ranking on other data") and "digits" in n
+               for n in notes)
+    at_trials = answer.model_copy(update={"basis": answer.basis.model_copy(
+        update={"resolution": 32})})
+    assert not any(n.startswith("accuracy, measured transfer") for n in at_trials.notes)
+
+
+def test_the_shipped_figures_are_readable_where_shipped():
+    transfer._models.cache_clear()
+    for model, entry in transfer._models().items():
+        for group in entry["groups"].values():
+            for name, figure in group["to"].items():
+                assert set(FIGURE) <= set(figure), (model, name)
+                assert -1 <= figure["spearman"] <= 1
