@@ -82,6 +82,11 @@ def _from_recipe(spec: ModelSpec, path: str, given: dict[str, Any], model_given:
     from advisor.zoo import resolve_model
 
     recipe = read_recipe(path)
+    if recipe.trial.optimizer != defaults.OPTIMIZER:  # its accuracy is SGD's, not AdamW's
+        raise AdvisorError(f"recipe {path} is for an ExecuTorch program (its accuracy was "
+                           f"measured with {recipe.trial.optimizer}, as a program trains): use "
+                           f"advisor program --recipe {path}, or export a recommendation for "
+                           "PyTorch")
     written_for = resolve_model(recipe.trial.model).name
     if model_given and written_for != spec.name:
         raise AdvisorError(f"recipe {path} was written for {written_for}, not {spec.name}")

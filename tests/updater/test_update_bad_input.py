@@ -48,6 +48,7 @@ CASES = [
     (["update", "--model", MODEL, "--weights", "{w}/model.safetensors", "--out", "{w}/new",
       "--recipe", "{w}/recipe-224.json", "--images", "{w}/images"],
      "written for 224 px; the weights were updated at 32 px"),
+    ([*GOOD, "--recipe", "{w}/program.json"], "use advisor program --recipe"),
     ([*GOOD, "--recipe", "{w}/broken.json"], "not valid JSON"),
     ([*GOOD, "--recipe", "{w}/missing.json"], "recipe not found"),
     ([*GOOD, "--recipe", "{w}/recipe-224.json", "--device", "raspberry-pi-4-4gb"],
@@ -118,6 +119,10 @@ def _user_folder(w):
         (w / f"{name}.json").write_text(json.dumps({
             "written_by": "written by advisor (recommend --export)", "model": model,
             "task": "unseen", "device": "raspberry-pi-4-4gb", "configuration": configuration}))
+    (w / "program.json").write_text(json.dumps({  # an ExecuTorch recommendation's
+        "written_by": "written by advisor (recommend --export)", "model": MODEL,
+        "task": "unseen", "device": "raspberry-pi-4-4gb",
+        "configuration": configuration | {"resolution": 32, "optimizer": "sgd"}}))
     (w / "broken.json").write_text("{not json")
     (w / "tiny.toml").write_text(TINY)
     (w / "mine").mkdir()
