@@ -28,9 +28,13 @@ kept in --work as it finishes (a killed run resumes).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import statistics
+import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 MODELS = ("mobilenet_v3_small", "mobilenet_v3_small_050")
@@ -77,18 +81,15 @@ def _run(work: Path, config, model: str, seed: int, **where) -> dict:
 
     trial = TrialConfig(**config.model_dump(), model=model, seed=seed,
                         **{"dataset": shipped.DATASET, "task": "unseen", **where})
-    path = work / (trial.label.replace(" ", "_").replace("(", "").replace(")", "")
-                   .replace(",", "") + f"-{model}-{_where_name(where)}-s{seed}.json")
+    # named by the trial's key: a column that is another's under another name (the shipped
+    # protocol's 32 px) reuses its runs
+    path = work / f"{hashlib.sha256(trial.key().encode()).hexdigest()[:20]}.json"
     if not path.exists():
         started = time.perf_counter()
         result = run_trial(trial, profile=False)
         path.write_text(json.dumps({"key": trial.key(), "accuracy": result.accuracy_after,
                                     "seconds": time.perf_counter() - started}))
     return json.loads(path.read_text())
-
-
-def _where_name(where: dict) -> str:
-    return "_".join(f"{k}{v}" for k, v in sorted(where.items())) or "shipped"
 
 
 def _mean_se(values: list[float]) -> tuple[float, float]:
@@ -133,9 +134,6 @@ def compare(columns: dict[str, list[list[float]]], labels: list[str]
 def ship(model: str, groups: dict[str, dict], configurations: int, seeds: list[int]) -> Path:
     """advisor/shipped/transfer.json: what the recommendation's "extrapolated" note cites
     (decision/transfer.py); other models' entries are kept."""
-    import sys
-    from datetime import UTC, datetime
-
     from advisor.decision.transfer import FORMAT, TRANSFER_FILE
     from advisor.userfiles import write_text
 
@@ -173,7 +171,11 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     seeds = [int(s) for s in args.seeds.split(",")]
     resolutions = [int(r) for r in args.resolutions.split(",")]
-    report: list[str] = []
+    report = ["# Does the evidence transfer? (benchmarks/transfer.py)", "",
+              f"`python benchmarks/transfer.py {' '.join(sys.argv[1:])}`, "
+              f"{datetime.now(UTC).date()}, on {os.cpu_count()} CPU cores. What it measures: "
+              "the script's docstring. The figures a recommendation cites come from "
+              "`--ship` (advisor/shipped/transfer.json).", ""]
     for model in (resolve_model(m).name for m in args.models.split(",")):
         configs = configurations(model)
         labels = [c.label for c in configs]
