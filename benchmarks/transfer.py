@@ -97,11 +97,21 @@ def _mean_se(values: list[float]) -> tuple[float, float]:
     return statistics.mean(values), se
 
 
-def compare(columns: dict[str, list[list[float]]], labels: list[str]
+def _regret(runs: list[list[float]], best: int, of: int) -> tuple[float, float]:
+    """Points by which configuration ``of`` falls below ``best``, ± the SE of the paired
+    difference (same seeds)."""
+    if best == of:
+        return 0.0, 0.0
+    mean, se = _mean_se([a - b for a, b in zip(runs[best], runs[of], strict=True)])
+    return 100 * mean, 100 * se
+
+
+def compare(columns: dict[str, list[list[float]]], labels: list[str], answer: str | None
             ) -> tuple[list[str], dict[str, dict]]:
     """The table's lines: per configuration its mean ± SE in each column; then per column
-    Spearman's rho against the first, and the regret of the first column's pick. Also those
-    figures per column, as --ship writes them."""
+    Spearman's rho against the first, the regret of the first column's pick and of the
+    shipped evidence's ``answer`` (jetson-nano's, where among ``labels``). Also those figures
+    per column, as --ship writes them."""
     from scipy.stats import spearmanr
 
     names = list(columns)
@@ -114,21 +124,38 @@ def compare(columns: dict[str, list[list[float]]], labels: list[str]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     first = names[0]
     pick = max(range(len(labels)), key=lambda i: means[first][i])
-    lines += ["", f"The {first} ranking picks {labels[pick]}.", "",
+    shipped = labels.index(answer) if answer in labels else None
+    said = f" The shipped evidence's answer (jetson-nano) is {answer}." if shipped is not None \
+        else ""
+    lines += ["", f"The {first} ranking picks {labels[pick]}.{said}", "",
               f"| against {first} | Spearman's rho | best there | regret of the pick "
-              "(points, ± SE of the difference) |", "|---|---|---|---|"]
+              "(points, ± SE of the difference) | regret of the shipped answer |",
+              "|---|---|---|---|---|"]
     figures = {}
     for name in names[1:]:
         rho = float(spearmanr(means[first], means[name]).statistic)
         best = max(range(len(labels)), key=lambda i: means[name][i])
-        diff = [a - b for a, b in zip(columns[name][best], columns[name][pick], strict=False)]
-        d_mean, d_se = _mean_se(diff) if best != pick else (0.0, 0.0)
-        lines.append(f"| {name} | {rho:.2f} | {labels[best]} | {100 * d_mean:.1f} ± "
-                     f"{100 * d_se:.1f} |")
+        regret, se = _regret(columns[name], best, pick)
         figures[name] = {"spearman": round(rho, 3), "pick": labels[pick],
-                         "best": labels[best], "regret_points": round(100 * d_mean, 2),
-                         "regret_se_points": round(100 * d_se, 2)}
+                         "best": labels[best], "regret_points": round(regret, 2),
+                         "regret_se_points": round(se, 2)}
+        theirs = "not among them"
+        if shipped is not None:
+            a_regret, a_se = _regret(columns[name], best, shipped)
+            figures[name] |= {"answer": answer, "answer_regret_points": round(a_regret, 2),
+                              "answer_regret_se_points": round(a_se, 2)}
+            theirs = f"{a_regret:.1f} ± {a_se:.1f}"
+        lines.append(f"| {name} | {rho:.2f} | {labels[best]} | {regret:.1f} ± {se:.1f} "
+                     f"| {theirs} |")
     return lines, figures
+
+
+def shipped_answer(model: str, task: str) -> str | None:
+    """The label of the shipped evidence's answer for the first device (None: nothing fits)."""
+    from advisor.decision.recommend import recommend
+
+    chosen = recommend(DEVICES[0], model, task).recommendation
+    return chosen.config.evidence_config().label if chosen is not None else None
 
 
 def ship(model: str, groups: dict[str, dict], configurations: int, seeds: list[int]) -> Path:
@@ -200,7 +227,8 @@ def main() -> None:
                     print(f"  {name} {config.label}: "
                           + ", ".join(f"{a:.1%}" for a in runs[-1]), flush=True)
                 columns[name], minutes[name] = runs, seconds / 60
-            lines, figures = compare(columns, labels)
+            lines, figures = compare(columns, labels, shipped_answer(
+                model, "shift" if group == "shift" else "unseen"))
             shipped_groups[group] = {"from": next(iter(wheres)), "to": figures}
             report += [f"### {group}", "", *lines, "",
                        "Training time per column: " + ", ".join(

@@ -40,9 +40,14 @@ def _whose(model: str) -> tuple[str, dict] | None:
 
 
 def _figure(name: str, figure: dict, source: str) -> str:
-    return (f"{name}: Spearman's rho {figure['spearman']:.2f}, the {source} pick "
+    said = (f"{name}: Spearman's rho {figure['spearman']:.2f}, the {source} pick "
             f"({figure['pick']}) {figure['regret_points']:.1f} ± "
             f"{figure['regret_se_points']:.1f} points below the best there")
+    if figure.get("answer") not in (None, figure["pick"]):
+        said += (f", the shipped answer ({figure['answer']}) "
+                 f"{figure['answer_regret_points']:.1f} ± "
+                 f"{figure['answer_regret_se_points']:.1f}")
+    return said
 
 
 def _about(model: str, measured: str, entry: dict) -> str:

@@ -12,6 +12,9 @@ from advisor.decision.recommend import decide, evidence_for
 FIGURE = {"spearman": 0.81, "pick": "full", "best": "lora r8 (pointwise)",
           "regret_points": 0.7, "regret_se_points": 0.4}
 
+ANSWER = {"answer": "lora r8 (pointwise)", "answer_regret_points": 1.2,
+          "answer_regret_se_points": 0.3}
+
 
 @pytest.fixture
 def measured(tmp_path, monkeypatch):
@@ -19,7 +22,8 @@ def measured(tmp_path, monkeypatch):
     path.write_text(json.dumps({"format": transfer.FORMAT, "models": {"mobilenet_v3_small": {
         "configurations": 8, "seeds": [11, 12],
         "groups": {"resolution": {"from": "32 px", "to": {"64 px": FIGURE,
-                                                          "96 px": FIGURE | {"spearman": 0.5}}},
+                                                          "96 px": FIGURE | {
+                                                              "spearman": 0.5, **ANSWER}}},
                    "unseen": {"from": "Fashion-MNIST 32 px", "to": {"digits 32 px": FIGURE}}}}}}))
     monkeypatch.setattr(transfer, "TRANSFER_FILE", path)
     transfer._models.cache_clear()
@@ -30,6 +34,7 @@ def measured(tmp_path, monkeypatch):
 def test_the_nearest_measured_resolution_is_cited_and_beyond_it_is_unmeasured(measured):
     note = transfer.resolution_note("mobilenet_v3_small", 224)
     assert "32 px -> 96 px: Spearman's rho 0.50" in note
+    assert "the shipped answer (lora r8 (pointwise)) 1.2 ± 0.3" in note
     assert "(full) 0.7 ± 0.4 points below the best there" in note
     assert "nothing above 96 px was measured" in note
     assert "64 px: Spearman's rho 0.81" in transfer.resolution_note("mobilenet_v3_small", 64)
