@@ -44,9 +44,9 @@ def _figure(name: str, figure: dict, source: str) -> str:
             f"({figure['pick']}) {figure['regret_points']:.1f} ± "
             f"{figure['regret_se_points']:.1f} points below the best there")
     if figure.get("answer") not in (None, figure["pick"]):
-        said += (f", the shipped answer ({figure['answer']}) "
+        said += (f", the shipped evidence's jetson-nano answer ({figure['answer']}) "
                  f"{figure['answer_regret_points']:.1f} ± "
-                 f"{figure['answer_regret_se_points']:.1f}")
+                 f"{figure['answer_regret_se_points']:.1f} points below")
     return said
 
 

@@ -34,7 +34,7 @@ def measured(tmp_path, monkeypatch):
 def test_the_nearest_measured_resolution_is_cited_and_beyond_it_is_unmeasured(measured):
     note = transfer.resolution_note("mobilenet_v3_small", 224)
     assert "32 px -> 96 px: Spearman's rho 0.50" in note
-    assert "the shipped answer (lora r8 (pointwise)) 1.2 ± 0.3" in note
+    assert "jetson-nano answer (lora r8 (pointwise)) 1.2 ± 0.3 points below" in note
     assert "(full) 0.7 ± 0.4 points below the best there" in note
     assert "nothing above 96 px was measured" in note
     assert "64 px: Spearman's rho 0.81" in transfer.resolution_note("mobilenet_v3_small", 64)
