@@ -230,9 +230,9 @@ def main() -> None:
             lines, figures = compare(columns, labels, shipped_answer(
                 model, "shift" if group == "shift" else "unseen"))
             shipped_groups[group] = {"from": next(iter(wheres)), "to": figures}
+            spent = ", ".join(f"{n} {m:.0f} min" for n, m in minutes.items())
             report += [f"### {group}", "", *lines, "",
-                       "Training time per column: " + ", ".join(
-                           f"{n} {m:.0f} min" for n, m in minutes.items()) + " (2 cores).", ""]
+                       f"Training time per column: {spent} ({os.cpu_count()} cores).", ""]
         if args.ship:
             print(f"wrote {ship(model, shipped_groups, len(configs), seeds)}", flush=True)
     text = "\n".join(report)
