@@ -18,6 +18,7 @@ from advisor.decision.verdicts import (
     Suggestion,
     Violation,
 )
+from advisor.methods.executorch_training import OPTIMIZER as PROGRAM_OPTIMIZER
 
 
 def human_bytes(n: float, compact: bool = False) -> str:
@@ -258,7 +259,7 @@ def runtime_notes(runtime: str, refused: list, ranked: list, optimizer: str) -> 
                 " from the exported program's memory plan (advisor program); of the others, "
                 "the eager tensor peak + 10 MiB stands in")
     said.append("accuracy: measured with SGD (momentum 0.9), BatchNorm statistics kept and "
-                "dropout off, as the program trains" if optimizer == "sgd" else
+                "dropout off, as the program trains" if optimizer == PROGRAM_OPTIMIZER else
                 "accuracy: measured with AdamW; the program trains with SGD (momentum 0.9), "
                 "whose accuracy is not measured for this model and task (advisor search "
                 "--optimizer sgd measures it)")

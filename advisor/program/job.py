@@ -44,6 +44,7 @@ class Start:
     weights: Weights
     classes: int
     new_head: bool
+    written: TrialConfig | None = None  # a recipe's configuration as written (its optimizer)
 
     def model(self) -> nn.Module:
         """The starting model prepared for the configuration (adapters seeded), in the modes
@@ -57,16 +58,12 @@ class Start:
                                      seed=t.seed).module)
 
 
-def configuration(spec: ModelSpec, recipe: str | None, given: dict[str, Any]) -> TrialConfig:
-    """The recipe's configuration, or the flags' (defaults where they say nothing)."""
-    if recipe is not None:
-        from advisor.decision.recipe import read_recipe
-
-        flags = sorted(set(given) - {"seed"})
-        if flags:
-            flag = flags[0].replace("_", "-")
-            raise AdvisorError(f"--recipe gives the configuration; drop --{flag}")
-        trial = read_recipe(recipe).trial
+def configuration(spec: ModelSpec, recipe: str | None, given: dict[str, Any],
+                  written: TrialConfig | None = None) -> TrialConfig:
+    """The recipe's configuration (``written``, read from ``recipe``; ``given`` holds no flag
+    but the seed then), or the flags' (defaults where they say nothing)."""
+    if written is not None:
+        trial = written
         if resolve_model(trial.model).name != spec.name:
             raise AdvisorError(f"recipe {recipe} was written for {trial.model}, not {spec.name}")
         fields = {k: getattr(trial, k) for k in trial.model_fields_set if k in FIELDS}
@@ -84,14 +81,18 @@ def starting_point(model: str | None, recipe: str | None, weights: str,
         raise AdvisorError("--model: which model? (or give --recipe)")
     if classes is not None and classes < 2:
         raise AdvisorError(f"--classes {classes}: a classifier needs at least 2 classes")
-    spec = resolve_model(model if model is not None else read_recipe(recipe).trial.model)
-    trial = configuration(spec, recipe, given)
+    flags = sorted(set(given) - {"seed"}) if recipe is not None else []
+    if flags:  # before the recipe is read: the cheaper check
+        raise AdvisorError(f"--recipe gives the configuration; drop --{flags[0].replace('_', '-')}")
+    written = read_recipe(recipe).trial if recipe is not None else None
+    spec = resolve_model(model if model is not None else written.model)
+    trial = configuration(spec, recipe, given, written)
     reason = refusal(trial.as_config())
     if reason is not None:
         raise AdvisorError(f"ExecuTorch cannot run {trial.label}: {reason}")
     start = starting_weights(spec, weights)
     outputs = classes if classes is not None else start.head_outputs
-    return Start(spec, trial, start, outputs, outputs != start.head_outputs)
+    return Start(spec, trial, start, outputs, outputs != start.head_outputs, written)
 
 
 def _operators(manager) -> list[str]:
@@ -142,7 +143,7 @@ def program(model: str | None, out: str | Path, *, runtime: str = RUNTIME,
     steps_of = passes(t.batch_size, t.micro_batch)
     memory = predict(planned_arena(manager), (out_dir.path / PROGRAM).stat().st_size,
                      (out_dir.path / TRAINABLE).stat().st_size, trainable_bytes(net), steps_of)
-    rate, rate_from = learning_rate(lr, recipe)
+    rate, rate_from = learning_rate(lr, start.written)
     manifest = ProgramManifest(
         runtime=RUNTIME, model=start.spec.name, configuration=t.as_config().model_dump(),
         label=t.label, classes=start.classes, new_head=start.new_head,
@@ -150,7 +151,8 @@ def program(model: str | None, out: str | Path, *, runtime: str = RUNTIME,
         seed=t.seed, batch_size=t.batch_size, input_shape=shape,
         passes_per_step=steps_of,
         optimizer={"name": OPTIMIZER, "lr": rate, "momentum": MOMENTUM, "lr_from": rate_from},
-        differences=notes(t.as_config(), measured_with(recipe)), memory=memory,
+        differences=notes(t.as_config(), start.written and start.written.optimizer),
+        memory=memory,
         operators=_operators(manager),
         trainable_tensors=sum(p.requires_grad for p in net.parameters()),
         export_seconds=round(exported, 1),
@@ -161,27 +163,15 @@ def program(model: str | None, out: str | Path, *, runtime: str = RUNTIME,
     return manifest
 
 
-def learning_rate(lr: float | None, recipe: str | None) -> tuple[float, str]:
-    """The program's learning rate and where it comes from: --lr, else a recipe's whose
-    evidence trained with SGD (the rate those trials chose), else advisor's default."""
+def learning_rate(lr: float | None, written: TrialConfig | None) -> tuple[float, str]:
+    """The program's learning rate and where it comes from: --lr, else a recipe's
+    (``written``) whose evidence trained with SGD (the rate those trials chose), else
+    advisor's default."""
     if lr is not None:
         return lr, "--lr"
-    if recipe is not None:
-        from advisor.decision.recipe import read_recipe
-
-        trial = read_recipe(recipe).trial
-        if trial.optimizer == OPTIMIZER and trial.lr is not None:
-            return trial.lr, "the recipe's, from trials that trained with SGD as the program does"
+    if written is not None and written.optimizer == OPTIMIZER and written.lr is not None:
+        return written.lr, "the recipe's, from trials that trained with SGD as the program does"
     return defaults.PROGRAM_LR, "advisor's default for programs (defaults.PROGRAM_LR)"
-
-
-def measured_with(recipe: str | None) -> str | None:
-    """The optimizer of the trials behind a recipe's accuracy (None without a recipe)."""
-    if recipe is None:
-        return None
-    from advisor.decision.recipe import read_recipe
-
-    return read_recipe(recipe).trial.optimizer
 
 
 def _python(lr: float) -> str:

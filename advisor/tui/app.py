@@ -146,6 +146,8 @@ class AdvisorApp(App[None]):
 
     @work(thread=True, exclusive=True, group="rank")
     def rank(self, asked: Asked) -> None:
+        from advisor.program.advice import OPTIMIZER, decide_program  # exports front-runners
+
         program = asked.question.device.runtime_name == "executorch"
         key = (asked.model, asked.task, program)  # a program's evidence: SGD's trials
         import_torch_stack()
@@ -155,11 +157,9 @@ class AdvisorApp(App[None]):
                                       f"on '{asked.task}'...")
                 self.evidence[key] = evidence_of(asked.model, asked.task, self.storage,
                                                  self.study, self.epochs, self.dataset,
-                                                 "sgd" if program else "adamw")
+                                                 OPTIMIZER if program else defaults.OPTIMIZER)
             self.call_from_thread(self._status, "ranking (a new resolution is costed once, "
                                   "about a second per configuration)...")
-            from advisor.program.advice import decide_program  # exports front-runners
-
             decider = decide_program if program else decide_question
             result = decider(self.evidence[key], asked.question, self.configs)
         except AdvisorError as exc:

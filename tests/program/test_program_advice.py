@@ -130,7 +130,7 @@ def test_a_recipe_from_sgd_evidence_carries_its_optimizer_and_rate_to_the_progra
         exports, tmp_path):
     from advisor.decision.export import export_choice
     from advisor.decision.recipe import read_recipe
-    from advisor.program.job import learning_rate, measured_with
+    from advisor.program.job import learning_rate
     from advisor.program.support import notes
 
     result = advice.recommend_program(_program_device(), "mobilenetv3", "unseen")
@@ -139,18 +139,18 @@ def test_a_recipe_from_sgd_evidence_carries_its_optimizer_and_rate_to_the_progra
     document = json.loads(path.read_text())
     assert document["configuration"]["optimizer"] == "sgd"
     assert "--optimizer sgd" in document["commands"]["trial"]
-    assert read_recipe(path).trial.optimizer == "sgd"
-    rate, source = learning_rate(None, str(path))
+    written = read_recipe(path).trial
+    assert written.optimizer == "sgd"
+    rate, source = learning_rate(None, written)
     assert rate == chosen.config.lr and "trained with SGD" in source
-    assert learning_rate(0.02, str(path))[0] == 0.02
-    assert measured_with(str(path)) == "sgd"
+    assert learning_rate(0.02, written)[0] == 0.02
     assert "measured the way the program trains" in notes(chosen.config, "sgd")[0]
     # an AdamW recipe keeps the form it had: no optimizer, advisor's own program rate
     plain = decide(evidence_for("mobilenet_v3_small", "unseen"), "raspberry-pi-4-2gb")
     path = export_choice(plain, plain.recommendation, plain.basis.device,
                          tmp_path / "plain.json")[-1]
     assert "optimizer" not in json.loads(path.read_text())["configuration"]
-    assert learning_rate(None, str(path))[0] == defaults.PROGRAM_LR
+    assert learning_rate(None, read_recipe(path).trial)[0] == defaults.PROGRAM_LR
     assert "measured with adamw" in notes(plain.recommendation.config, "adamw")[0]
 
 
