@@ -19,6 +19,7 @@ from advisor.decision.verdicts import (
     Violation,
 )
 from advisor.methods.executorch_training import OPTIMIZER as PROGRAM_OPTIMIZER
+from advisor.methods.executorch_training import TRAINS_AS
 
 
 def human_bytes(n: float, compact: bool = False) -> str:
@@ -258,8 +259,8 @@ def runtime_notes(runtime: str, refused: list, ranked: list, optimizer: str) -> 
     said.append(f"{runtime}: RAM needed of {exported} front-runner{'s' if exported != 1 else ''}"
                 " from the exported program's memory plan (advisor program); of the others, "
                 "the eager tensor peak + 10 MiB stands in")
-    said.append("accuracy: measured with SGD (momentum 0.9), BatchNorm statistics kept and "
-                "dropout off, as the program trains" if optimizer == PROGRAM_OPTIMIZER else
+    said.append(f"accuracy: measured with {TRAINS_AS}, as the program trains"
+                if optimizer == PROGRAM_OPTIMIZER else
                 "accuracy: measured with AdamW; the program trains with SGD (momentum 0.9), "
                 "whose accuracy is not measured for this model and task (advisor search "
                 "--optimizer sgd measures it)")

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 OPTIMIZER = "sgd"  # the only optimizer executorch 1.5's Python bindings expose
 MOMENTUM = 0.9
+# How a program trains, in the words every note about it uses
+TRAINS_AS = f"SGD with momentum {MOMENTUM:g}, BatchNorm statistics kept, dropout off"
 STATISTICS_FROZEN = ("BatchNorm statistics stay at the starting weights' (the runtime cannot "
                      "update them)")
 

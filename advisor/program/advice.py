@@ -60,11 +60,12 @@ def _next_export(ranked: list[Option]) -> Option | None:
 def decide_program(evidence: Evidence, question: Question,
                    configs: list[Config] | None = None) -> Recommendation:
     """``decide_question`` for an ExecuTorch device: refusals named, front-runners exported."""
-    candidates = valid_configs(evidence.model, configs or grid(evidence.model))
-    refused = [RuntimeRefusal(label=c.label, reason=why) for c in candidates
-               if (why := refusal(c)) is not None]
-    result = decide_question(evidence, question,
-                             [c for c in candidates if refusal(c) is None], program_runtime=True)
+    reasons = {c: refusal(c) for c in valid_configs(evidence.model,
+                                                    configs or grid(evidence.model))}
+    refused = [RuntimeRefusal(label=c.label, reason=why) for c, why in reasons.items()
+               if why is not None]
+    result = decide_question(evidence, question, [c for c, why in reasons.items() if why is None],
+                             program_runtime=True)
     asked = question.about(evidence)
     options = []
     for o in result.ranked:  # the levers may add checkpointing, which a program cannot do

@@ -19,6 +19,7 @@ from advisor import defaults
 from advisor.errors import AdvisorError
 from advisor.program.export import PREFIX
 from advisor.program.manifest import MANIFEST, PROGRAM, TRAINABLE, ProgramManifest
+from advisor.program.support import check_lr
 
 LOSS_TOLERANCE, GRADIENT_TOLERANCE, LEARNS = 1e-3, 1e-4, 0.10
 
@@ -90,8 +91,7 @@ def check_program(out: str | Path, steps: int = 10, lr: float | None = None) -> 
 
     if steps < 1:
         raise AdvisorError(f"--steps {steps}: at least one step")
-    if lr is not None and not 0 < lr < 1:
-        raise AdvisorError(f"--lr {lr}: a learning rate is above 0 and below 1")
+    check_lr(lr)
     out = Path(out).expanduser()
     manifest = _manifest(out)
     x, y = _batch(manifest)

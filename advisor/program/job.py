@@ -20,6 +20,7 @@ from advisor.program.support import (
     MOMENTUM,
     OPTIMIZER,
     RUNTIME,
+    check_lr,
     notes,
     passes,
     refusal,
@@ -124,8 +125,7 @@ def program(model: str | None, out: str | Path, *, runtime: str = RUNTIME,
 
     if runtime != RUNTIME:
         raise AdvisorError(f"--runtime {runtime}: advisor writes programs for {RUNTIME} only")
-    if lr is not None and not 0 < lr < 1:
-        raise AdvisorError(f"--lr {lr}: a learning rate is above 0 and below 1")
+    check_lr(lr)
     given = {k: v for k, v in (config or {}).items() if k in FIELDS and v is not None}
     start = starting_point(model, recipe, weights, given, classes)
     bindings.require()

@@ -6,20 +6,29 @@ candidate."""
 from __future__ import annotations
 
 from advisor.config import Config
+from advisor.errors import AdvisorError
 from advisor.methods.executorch_training import (
     MOMENTUM,
     OPTIMIZER,
     STATISTICS_FROZEN,
+    TRAINS_AS,
     refusal,
 )
 
-__all__ = ["FIELDS", "MOMENTUM", "OPTIMIZER", "RUNTIME", "notes", "passes", "refusal"]
+__all__ = ["FIELDS", "MOMENTUM", "OPTIMIZER", "RUNTIME", "check_lr", "notes", "passes",
+           "refusal"]
 
 RUNTIME = "executorch"
 # What shapes a program: the configuration, its batch, resolution and seed (the optimizer's
 # learning rate is SGD's own, --lr)
 FIELDS = ("method", "rank", "targets", "depth", "micro_batch", "checkpointing", "batch_size",
           "resolution", "seed")
+
+
+def check_lr(lr: float | None) -> None:
+    """A program's (or its check's) --lr, where one is given."""
+    if lr is not None and not 0 < lr < 1:
+        raise AdvisorError(f"--lr {lr}: a learning rate is above 0 and below 1")
 
 
 def passes(batch_size: int, micro_batch: int | None) -> int:
@@ -34,8 +43,7 @@ def notes(config: Config, measured_with: str | None = None) -> list[str]:
     recipe, nothing to say about it)."""
     said = f"optimizer: SGD with momentum {MOMENTUM:g} (the runtime's), not AdamW"
     if measured_with == OPTIMIZER:
-        said += ("; the recipe's accuracy was measured the way the program trains (SGD, "
-                 "BatchNorm statistics kept, dropout off)")
+        said += f"; the recipe's accuracy was measured the way the program trains ({TRAINS_AS})"
     elif measured_with is not None:
         said += (f"; the recipe's accuracy was measured with {measured_with}, SGD's is not "
                  "measured for this model and task")
