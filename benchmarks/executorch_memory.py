@@ -151,7 +151,7 @@ def _report(rows, batch: int, resolution: int, eager_runtime) -> None:
     ratios, gaps = [], []
     for model, r, cost in rows:
         predicted = _predicted(r)
-        eager = eager_runtime.needed(cost.memory.peak_bytes, cost.memory.workspace_peak_bytes)
+        eager = eager_runtime.added(cost.memory.peak_bytes, cost.memory.workspace_peak_bytes)
         ratios.append(r["real"] / predicted)
         gaps.append(r["real"] - (predicted - RUNTIME_FIXED))
         print(f"| {model} | {r['label']} | {r['manifest']['arena_bytes'] / MIB:.1f} "

@@ -3,7 +3,7 @@ other data? (issue 30, items 2-3)
 
     python benchmarks/transfer.py [--models mobilenet_v3_small,mobilenet_v3_small_050]
                                   [--resolutions 32,64] [--seeds 11,12] [--data]
-                                  [--work DIR] [--report FILE]
+                                  [--seeds-at 224:11] [--work DIR] [--report FILE]
 
 The same configurations are trained with the shipped evidence's protocol (tasks.py: 4 epochs,
 batch 32, a source model pretrained on Fashion-MNIST's source classes at each resolution, as
@@ -22,7 +22,8 @@ means between the shipped protocol's ranking (the group's first column) and each
 regret there of the configuration the shipped protocol's ranking picks (best mean minus the
 pick's mean, in points, with the standard error of that difference); and the minutes of
 training each column cost. The whole table also goes to --report (markdown). Every trial is
-kept in --work as it finishes (a killed run resumes).
+kept in --work as it finishes (a killed run resumes). ``--seeds-at PX:SEEDS`` trains fewer
+(or other) seeds at one resolution, where a seed costs most; each column says its count.
 """
 
 from __future__ import annotations
@@ -137,6 +138,7 @@ def compare(columns: dict[str, list[list[float]]], labels: list[str], answer: st
         best = max(range(len(labels)), key=lambda i: means[name][i])
         regret, se = _regret(columns[name], best, pick)
         figures[name] = {"spearman": round(rho, 3), "pick": labels[pick],
+                         "seeds": len(columns[name][0]),
                          "best": labels[best], "regret_points": round(regret, 2),
                          "regret_se_points": round(se, 2)}
         theirs = "not among them"
@@ -182,6 +184,8 @@ def main() -> None:
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--resolutions", default="32,64")
     parser.add_argument("--seeds", default="11,12")
+    parser.add_argument("--seeds-at", action="append", default=[], metavar="PX:SEEDS",
+                        help="other seeds at one resolution, e.g. 224:11")
     parser.add_argument("--data", action="store_true",
                         help="also the dataset transfer: digits, and another corruption")
     parser.add_argument("--work", default="transfer")
@@ -198,6 +202,8 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     seeds = [int(s) for s in args.seeds.split(",")]
     resolutions = [int(r) for r in args.resolutions.split(",")]
+    seeds_at = {int(px): [int(s) for s in at.split(",")]
+                for px, at in (item.split(":") for item in args.seeds_at)}
     report = ["# Does the evidence transfer? (benchmarks/transfer.py)", "",
               f"`python benchmarks/transfer.py {' '.join(sys.argv[1:])}`, "
               f"{datetime.now(UTC).date()}, on {os.cpu_count()} CPU cores. What it measures: "
@@ -221,7 +227,8 @@ def main() -> None:
             for name, where in wheres.items():
                 runs, seconds = [], 0.0
                 for config in configs:
-                    done = [_run(work, config, model, seed, **where) for seed in seeds]
+                    done = [_run(work, config, model, seed, **where)
+                            for seed in seeds_at.get(where.get("resolution"), seeds)]
                     runs.append([d["accuracy"] for d in done])
                     seconds += sum(d["seconds"] for d in done)
                     print(f"  {name} {config.label}: "

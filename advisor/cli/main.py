@@ -15,6 +15,9 @@ __all__ = ["build_parser", "main"]
 
 # commands that train: torch gets the cores free at their start (threads.py)
 _TRAINING = {"trial", "search", "update", "benchmark"}
+# commands whose processes set the heap behaviour RAM needed was fitted under (allocator.py;
+# update sets it in its own job, for its Python callers too)
+_FITTED_ALLOCATOR = {"trial", "search"}
 _RESUME = {"search": "; finished trials are kept: run the same command to go on",
            "benchmark": "; finished runs are kept: run the same command to go on",
            "recommend": "; finished trials are kept: run the same command to go on",
@@ -35,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
             from advisor import threads
 
             threads.choose()
+        if args.command in _FITTED_ALLOCATOR and not args.fast_allocator:
+            from advisor import allocator
+
+            allocator.use_fitted()
         return args.handler(args)
     except AdvisorError as exc:
         sys.stderr.write(f"advisor: error: {exc}\n")

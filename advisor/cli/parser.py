@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from advisor import defaults
 from advisor.cli import commands
+from advisor.cli.allocator_flag import add_fast_allocator
 from advisor.cli.fields import Parser, add_fields
 from advisor.decision.verdicts import PREFER_DEFAULT, PREFERENCES
 
@@ -80,6 +81,7 @@ def _add_search(sub: Subparsers) -> None:
                    help="adamw (advisor update's, default) or sgd: trials train as an "
                         "ExecuTorch program does, the evidence of recommend --runtime "
                         "executorch (a study of its own)")
+    add_fast_allocator(p)
     _data(p, defaults.DATASET)
     _study(p)
 
@@ -160,9 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
                       "list the models: advisor's own, then torchvision's classification CNNs")
     models.add_argument("--markdown", action="store_true",
                         help="the table as markdown (the README's model table)")
-    add_fields(_command(sub, "trial", commands.cmd_trial,
-                        "run one short real fine-tune and report accuracy before/after"),
-               TrialConfig)
+    trial = _command(sub, "trial", commands.cmd_trial,
+                     "run one short real fine-tune and report accuracy before/after")
+    add_fields(trial, TrialConfig)
+    add_fast_allocator(trial)
     _add_profile(sub)
     _add_search(sub)
     _add_recommend(sub)

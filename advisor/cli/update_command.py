@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from advisor import defaults
+from advisor.cli.allocator_flag import add_fast_allocator
 from advisor.cli.fields import add_fields, build
 from advisor.decision.verdicts import PREFER_DEFAULT, PREFERENCES
 
@@ -57,10 +58,7 @@ def _update_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true",
                    help="write into OUT even if it holds files advisor did not write, and "
                         "even if the update will not fit in memory")
-    p.add_argument("--fast-allocator", action="store_true",
-                   help="keep glibc's default allocator: faster steps (up to 1.7x measured on "
-                        "small models), but freed memory stays with the process, so the peak "
-                        "RSS is not the one RAM needed was fitted on (the manifest says so)")
+    add_fast_allocator(p)  # the manifest says which allocator ran
     p.set_defaults(handler=run_update)
 
 

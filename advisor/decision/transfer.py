@@ -39,7 +39,9 @@ def _whose(model: str) -> tuple[str, dict] | None:
     return next(iter(models.items()), None)
 
 
-def _figure(name: str, figure: dict, source: str) -> str:
+def _figure(name: str, figure: dict, source: str, seeds: int) -> str:
+    fewer = figure.get("seeds", seeds)
+    name += f" ({fewer} seed{'s' * (fewer > 1)} there)" if fewer != seeds else ""
     said = (f"{name}: Spearman's rho {figure['spearman']:.2f}, the {source} pick "
             f"({figure['pick']}) {figure['regret_points']:.1f} ± "
             f"{figure['regret_se_points']:.1f} points below the best there")
@@ -71,7 +73,7 @@ def resolution_note(model: str, resolution: int) -> str:
     beyond = max(columns)
     unmeasured = (f"; nothing above {beyond} px was measured" if resolution > beyond else "")
     return (f"{_about(model, measured, entry)}: {group['from']} -> "
-            f"{_figure(name, figure, group['from'])}{unmeasured}")
+            f"{_figure(name, figure, group['from'], len(entry['seeds']))}{unmeasured}")
 
 
 def data_note(model: str, task: str) -> str:
@@ -82,7 +84,7 @@ def data_note(model: str, task: str) -> str:
         return ""
     measured, entry = found
     group = entry["groups"][task]
-    figures = "; ".join(_figure(name, figure, group["from"])
+    figures = "; ".join(_figure(name, figure, group["from"], len(entry["seeds"]))
                         for name, figure in group["to"].items())
     return (f"the shipped ranking on other data, {_about(model, measured, entry)}: "
             f"{group['from']} -> {figures}")

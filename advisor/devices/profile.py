@@ -89,8 +89,9 @@ class DeviceProfile(BaseModel):
                                   "(runtime.py) and, for executorch, what it can run.")
     runtime_overhead: float | None = Field(
         default=None, ge=1.0, le=3.0,
-        description="Overrides the runtime's measured model with a plain factor: RAM needed "
-                    "per byte of live tensor peak.")
+        description="Overrides the runtime's measured model of what an update adds with a "
+                    "plain factor: RAM needed per byte of live tensor peak (the process the "
+                    "runtime counts stays counted).")
     sources: list[str] = Field(min_length=1, description="URLs or citations for the figures.")
     notes: str = ""
 
@@ -109,10 +110,12 @@ class DeviceProfile(BaseModel):
 
     def memory(self) -> RuntimeMemory:
         """How much RAM an update with a given live-tensor peak needs on this device."""
+        runtime = RUNTIMES[self.runtime_name]
         if self.runtime_overhead is not None:
             return RuntimeMemory(factor=self.runtime_overhead,
-                                 basis="this profile's runtime_overhead")
-        return RUNTIMES[self.runtime or DEFAULT_RUNTIME[self.kind]]
+                                 basis="this profile's runtime_overhead",
+                                 process=runtime.process, process_basis=runtime.process_basis)
+        return runtime
 
 
 class Constraints(BaseModel):

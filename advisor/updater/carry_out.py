@@ -8,11 +8,12 @@ import sys
 import time
 from collections.abc import Callable
 
+from advisor.allocator import release_free_memory
 from advisor.errors import AdvisorError
 from advisor.updater import checkpoint
 from advisor.updater.evaluation import Evaluation, measure
 from advisor.updater.manifest import Manifest, MemoryReport, StorageReport, command, versions
-from advisor.updater.memory import PeakRss, mib, release_free_memory
+from advisor.updater.memory import PeakRss, mib
 from advisor.updater.outputs import ADAPTER_METHODS, deployable, write_model, write_update_state
 from advisor.updater.prepared import PreparedUpdate, prepare
 from advisor.updater.runner import run_epochs
@@ -64,18 +65,20 @@ def _train(s: Setup, update: PreparedUpdate, resume: bool, peak: Callable[[], in
     return steps
 
 
-def _import_libraries() -> None:
-    """What an update imports on its way (scipy for the accuracy interval, torchvision's
-    transforms, peft, GaLore), imported before the memory baseline: the runtime model was
-    fitted on what training adds to a process whose libraries are loaded
-    (benchmarks/memory_vs_reality.py), and library code (scipy.stats alone is tens of MiB) is
-    not memory the update needs."""
-    import peft  # noqa: F401
-    import scipy.stats  # noqa: F401
+def _import_libraries(method: str) -> None:
+    """What this update imports on its way (torchvision's transforms; peft for an adapter,
+    GaLore for GaLore), imported before the memory baseline: the runtime model was fitted on
+    what training adds to a process whose libraries are loaded
+    (benchmarks/memory_vs_reality.py). Only what the method needs: library code is resident
+    memory the device pays for too (peft and what it pulls in are over 100 MiB,
+    benchmarks/process_baseline.py)."""
     import torch.optim.swa_utils  # noqa: F401
     import torchvision.transforms.v2  # noqa: F401
 
-    import advisor.methods.galore_conv  # noqa: F401
+    if method in ADAPTER_METHODS:
+        import peft  # noqa: F401
+    if method == "galore":
+        import advisor.methods.galore_conv  # noqa: F401
 
 
 def carry_out(s: Setup, resume: bool, on_epoch: Callable[[int], None] | None, started: float,
@@ -84,7 +87,7 @@ def carry_out(s: Setup, resume: bool, on_epoch: Callable[[int], None] | None, st
     s.out.start(s.identity, s.previous, resume)
     s.images.set_resolution(c.resolution)
     weights = s.weights.ready(c.resolution)  # pretrained (if builtin) before the baseline
-    _import_libraries()
+    _import_libraries(c.method)
     gc.collect()
     release_free_memory()
     earlier = s.out.ledger.get("peak_rss_bytes") if resume else None  # before a resume
@@ -105,10 +108,12 @@ def carry_out(s: Setup, resume: bool, on_epoch: Callable[[int], None] | None, st
     train_seconds = time.perf_counter() - train_started
     measured = peak()
     s.out.save(peak_rss_bytes=measured)
-    return _outputs(s, update, before, steps, train_seconds, measured, started, allocator)
+    return _outputs(s, update, before, steps, train_seconds, (rss.baseline, measured), started,
+                    allocator)
 
 
-def _memory(s: Setup, peak: int | None, allocator: bool) -> MemoryReport:
+def _memory(s: Setup, rss: tuple[int | None, int | None], allocator: bool) -> MemoryReport:
+    baseline, peak = rss
     p = s.prediction
     within = None if peak is None else peak <= p.ram_needed_bytes
     if within is False:
@@ -116,7 +121,8 @@ def _memory(s: Setup, peak: int | None, allocator: bool) -> MemoryReport:
                                     "fitted: --fast-allocator, or not glibc)")
         warn(f"the update's peak RSS was {mib(peak)}, over the {mib(p.ram_needed_bytes)} of "
              f"RAM needed that advisor predicted{why} (manifest.json has both)")
-    return MemoryReport(measured_peak_rss_bytes=peak, ram_needed_bytes=p.ram_needed_bytes,
+    return MemoryReport(measured_peak_rss_bytes=peak, process_baseline_bytes=baseline,
+                        ram_needed_bytes=p.ram_needed_bytes,
                         ram_needed_rule=p.ram_needed_rule, tensor_peak_bytes=p.peak_bytes,
                         within_prediction=within, allocator_set=allocator,
                         device=s.plan.device.id if s.plan.device else None,
@@ -124,7 +130,7 @@ def _memory(s: Setup, peak: int | None, allocator: bool) -> MemoryReport:
 
 
 def _outputs(s: Setup, update: PreparedUpdate, before: Evaluation, steps: int,
-             train_seconds: float, peak: int | None, started: float,
+             train_seconds: float, rss: tuple[int | None, int | None], started: float,
              allocator: bool) -> Manifest:
     c, classes = s.plan.config, s.images.classes
     size = write_update_state(s.out, update)
@@ -137,7 +143,7 @@ def _outputs(s: Setup, update: PreparedUpdate, before: Evaluation, steps: int,
         warnings.append(f"update.safetensors has {size} bytes; the cost model predicted "
                         f"{s.prediction.storage_bytes}")
         warn(warnings[-1])
-    memory = _memory(s, peak, allocator)
+    memory = _memory(s, rss, allocator)
     if memory.within_prediction is False:
         warnings.append("peak RSS over the predicted RAM needed")
     files = sorted(f for f in s.out.ledger["files"] if f != "checkpoint.pt")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from advisor.updater import memory
+from advisor import allocator
 from advisor.updater.carry_out import carry_out
 from advisor.updater.manifest import Manifest
 from advisor.updater.setup import prepare_update
@@ -43,9 +43,9 @@ def update(model: str | None, images: str | Path, out: str | Path, *,
     peak RSS is then not the quantity RAM needed was fitted on). Bad input is an AdvisorError,
     raised before anything is written."""
     started = time.perf_counter()
-    allocator = memory.use_fitted_allocator() if fitted_allocator else False
+    allocator_set = allocator.use_fitted() if fitted_allocator else False
     setup = prepare_update(model, images, out, weights=weights, recipe=recipe, device=device,
                            constraints=constraints, config=config, task=task,
                            val_fraction=val_fraction, resume=resume, force=force,
                            prefer=prefer, on_recommendation=on_recommendation)
-    return carry_out(setup, resume, on_epoch, started, allocator)
+    return carry_out(setup, resume, on_epoch, started, allocator_set)

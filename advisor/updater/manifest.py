@@ -19,15 +19,23 @@ class MemoryReport(BaseModel):
         description="Peak resident set of the update above the process's baseline (weights "
                     "included), as benchmarks/memory_vs_reality.py measures it; None where "
                     "the kernel does not say (not Linux).")
-    ram_needed_bytes: int = Field(description="Predicted for this machine: runtime model x "
-                                              "the exact tensor peak.")
+    process_baseline_bytes: int | None = Field(
+        None, description="The process's resident set when the update began measuring "
+                          "(interpreter, imported libraries, the images it holds): the "
+                          "baseline of measured_peak_rss_bytes; None where the kernel does "
+                          "not say.")
+    ram_needed_bytes: int = Field(description="Predicted for this machine: what the runtime "
+                                              "model adds to the process's baseline for the "
+                                              "exact tensor peak.")
     ram_needed_rule: str
     tensor_peak_bytes: int
     within_prediction: bool | None
     allocator_set: bool = Field(description="glibc's allocator set as the runtime model was "
                                             "fitted under (mallopt at start-up).")
     device: str | None = None
-    device_ram_needed_bytes: int | None = None
+    device_ram_needed_bytes: int | None = Field(
+        None, description="RAM needed on the device, the process's measured baseline included "
+                          "where its runtime counts one (devices/runtime.py).")
 
 
 class StorageReport(BaseModel):

@@ -18,7 +18,8 @@ from advisor.updater.plan import Plan
 class Prediction(BaseModel):
     peak_bytes: int
     workspace_peak_bytes: int
-    ram_needed_bytes: int  # on this machine (PyTorch on a CPU), what the measured peak meets
+    ram_needed_bytes: int  # what the update adds on this machine (PyTorch on a CPU) above the
+    # process's baseline: what the measured peak meets
     ram_needed_rule: str
     device_ram_needed_bytes: int | None = None
     storage_bytes: int
@@ -45,8 +46,9 @@ def predict(plan: Plan, num_classes: int) -> Prediction:
     device_needed = (plan.device.memory().needed(m.peak_bytes, m.workspace_peak_bytes)
                      if plan.device is not None else None)
     return Prediction(peak_bytes=m.peak_bytes, workspace_peak_bytes=m.workspace_peak_bytes,
-                      ram_needed_bytes=here.needed(m.peak_bytes, m.workspace_peak_bytes),
-                      ram_needed_rule=here.describe(), device_ram_needed_bytes=device_needed,
+                      ram_needed_bytes=here.added(m.peak_bytes, m.workspace_peak_bytes),
+                      ram_needed_rule=here.describe_added() + " above the process's baseline",
+                      device_ram_needed_bytes=device_needed,
                       storage_bytes=cost.storage_bytes, flops_per_step=cost.flops.total)
 
 

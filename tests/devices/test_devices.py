@@ -80,15 +80,22 @@ def test_constraints_validate_ranges():
 
 def test_the_runtime_decides_the_ram_beyond_the_tensors(tmp_path):
     """A board running PyTorch on its CPU gets the measured runtime model (and its allocator
-    setting); a microcontroller the bare-metal one; a file may override with a factor."""
+    setting) and counts the process's own measured baseline; a microcontroller the bare-metal
+    one, with no process; a file may override what the update adds with a factor."""
     sbc, mcu = load_device("raspberry-pi-4-2gb"), load_device("stm32h743")
     assert sbc.memory() == RUNTIMES["pytorch-cpu"] and mcu.memory() == RUNTIMES["bare-metal"]
     assert load_device("jetson-nano").memory() == RUNTIMES["pytorch-cuda"]
     peak = 100 * 2**20
-    assert sbc.memory().needed(peak) == int(sbc.memory().fixed + sbc.memory().factor * peak)
-    assert "measured" in sbc.memory().basis and "assumed" in mcu.memory().basis
+    cpu = sbc.memory()
+    assert cpu.added(peak) == int(cpu.fixed + cpu.factor * peak)
+    assert cpu.needed(peak) == cpu.process + cpu.added(peak) and cpu.process > 2**28
+    assert "measured" in cpu.basis and "measured" in cpu.process_basis
+    assert "assumed" in mcu.memory().basis and mcu.memory().needed(peak) == mcu.memory().added(peak)
+    assert "the process" in cpu.describe() and "the process" not in cpu.describe_added()
     path = tmp_path / "board.toml"
     path.write_text(GOOD.replace('sources = ["my datasheet"]',
                                  'sources = ["my datasheet"]\nruntime_overhead = 1.5'))
     board = load_device(str(path))
-    assert board.memory().needed(peak) == int(1.5 * peak) and board.memory().fixed == 0
+    process = RUNTIMES[board.runtime_name].process
+    assert board.memory().needed(peak) == process + int(1.5 * peak)
+    assert board.memory().fixed == 0

@@ -48,6 +48,9 @@ def test_update_writes_the_four_outputs(lora_run):
     assert low <= written["accuracy_after"]["accuracy"] <= high
     assert written["command"].startswith("advisor update --model mobilenet_v3_small_050")
     assert manifest.memory.measured_peak_rss_bytes > 0 and manifest.memory.allocator_set
+    # the process's own baseline, measured: at least the interpreter and torch (a test
+    # process holds far more, so no upper bound here: benchmarks/process_baseline.py)
+    assert manifest.memory.process_baseline_bytes > 100 * 2**20
 
 
 def test_update_safetensors_is_the_predicted_storage_to_the_byte(lora_run):

@@ -1,6 +1,8 @@
 """The pieces of advisor update on their own: the public names, prepare's step, the allocator
 and the peak RSS, the images' split and fingerprint, the interval, OUT/'s ownership."""
 
+import os
+
 import pytest
 import torch
 from conftest import MODEL, write_images
@@ -53,10 +55,16 @@ def test_prepare_refuses_a_model_it_does_not_know():
         prepare(torch.nn.Sequential(torch.nn.Linear(3, 2)), {"method": "full"})
 
 
-def test_the_allocator_is_set_and_the_peak_rss_sees_an_allocation():
-    from advisor.updater.memory import PeakRss, use_fitted_allocator
+def test_the_allocator_is_set_and_the_peak_rss_sees_an_allocation(monkeypatch):
+    from advisor.allocator import HOST_RUNTIME, use_fitted
+    from advisor.devices.runtime import RUNTIMES
+    from advisor.updater.memory import PeakRss
 
-    assert use_fitted_allocator()
+    environment = RUNTIMES[HOST_RUNTIME].environment
+    for key in environment:  # restored after the test
+        monkeypatch.setenv(key, "unset")
+    assert use_fitted()
+    assert all(os.environ[key] == value for key, value in environment.items())  # for workers
     rss = PeakRss()
     rss.start()
     block = torch.ones(16 * 2**20)  # 64 MiB, touched
@@ -77,11 +85,17 @@ def test_a_flat_folder_is_split_per_class_and_the_fingerprint_follows_the_conten
     assert find_images(root, val_fraction=0.2).fingerprint != first.fingerprint
 
 
-def test_the_binomial_interval():
+def test_the_binomial_interval_is_scipys_wilson_interval():
+    from scipy.stats import binomtest
+
     from advisor.updater.evaluation import binomial_interval
 
-    low, high = binomial_interval(5, 10)
-    assert low < 0.5 < high and high - low < 0.6
+    for correct, total in [(5, 10), (0, 7), (7, 7), (93, 100), (1, 1000), (412, 500)]:
+        for confidence in (0.9, 0.95):
+            ci = binomtest(correct, total).proportion_ci(confidence_level=confidence,
+                                                         method="wilson")
+            low, high = binomial_interval(correct, total, confidence)
+            assert abs(low - ci.low) < 1e-12 and abs(high - ci.high) < 1e-12
     assert binomial_interval(0, 0) == (0.0, 1.0)
 
 
@@ -111,3 +125,21 @@ def test_a_lone_last_sample_is_left_out_only_where_norms_train():
     assert [b.samples for b in batches(data, 6, None, single=False)] == [6, 6]
     assert [b.samples for b in batches(list(range(15)), 6, 2, single=False)] == [6, 6, 2]
     assert [b.samples for b in batches(list(range(14)), 6, 3, single=False)] == [6, 6, 2]
+
+
+def test_an_update_imports_only_what_its_method_needs():
+    """Library code is resident memory the device pays for (benchmarks/process_baseline.py):
+    a full fine-tune's process holds no peft, GaLore, scipy, scikit-learn, Optuna or Textual;
+    a LoRA update's holds peft (and what peft imports: scipy among it), none of the rest."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; import advisor.cli.main, advisor.cli.update_command, "
+             "advisor.updater.job; from advisor.updater.carry_out import _import_libraries; "
+             "_import_libraries(sys.argv[1]); print(' '.join(m for m in ('peft', "
+             "'galore_torch', 'scipy', 'sklearn', 'optuna', 'textual') if m in sys.modules))")
+    loaded = {method: subprocess.run([sys.executable, "-c", probe, method], check=True,
+                                     capture_output=True, text=True).stdout.split()
+              for method in ("full", "lora")}
+    assert loaded["full"] == [] and "peft" in loaded["lora"]
+    assert not {"galore_torch", "sklearn", "optuna", "textual"} & set(loaded["lora"])
