@@ -93,18 +93,28 @@ def _run(work: Path, config, model: str, seed: int, **where) -> dict:
     return json.loads(path.read_text())
 
 
-def _mean_se(values: list[float]) -> tuple[float, float]:
-    se = statistics.stdev(values) / len(values) ** 0.5 if len(values) > 1 else float("nan")
+def _mean_se(values: list[float]) -> tuple[float, float | None]:
+    """The mean and its standard error (None from one value: a single seed has none)."""
+    se = statistics.stdev(values) / len(values) ** 0.5 if len(values) > 1 else None
     return statistics.mean(values), se
 
 
-def _regret(runs: list[list[float]], best: int, of: int) -> tuple[float, float]:
+def _pm(value: float, se: float | None) -> str:
+    """'93.1 ± 0.4' in points, or '93.1 (1 seed)' where there is no standard error."""
+    return f"{value:.1f} (1 seed)" if se is None else f"{value:.1f} ± {se:.1f}"
+
+
+def _regret(runs: list[list[float]], best: int, of: int) -> tuple[float, float | None]:
     """Points by which configuration ``of`` falls below ``best``, ± the SE of the paired
-    difference (same seeds)."""
+    difference (same seeds; None from one seed)."""
     if best == of:
         return 0.0, 0.0
     mean, se = _mean_se([a - b for a, b in zip(runs[best], runs[of], strict=True)])
-    return 100 * mean, 100 * se
+    return 100 * mean, None if se is None else 100 * se
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 def compare(columns: dict[str, list[list[float]]], labels: list[str], answer: str | None
@@ -120,7 +130,7 @@ def compare(columns: dict[str, list[list[float]]], labels: list[str], answer: st
              "|---|" + "---|" * len(names)]
     means = {n: [_mean_se(v)[0] for v in runs] for n, runs in columns.items()}
     for i, label in enumerate(labels):
-        cells = [f"{100 * m:.1f} ± {100 * s:.1f}" for m, s in
+        cells = [_pm(100 * m, None if s is None else 100 * s) for m, s in
                  (_mean_se(columns[n][i]) for n in names)]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     first = names[0]
@@ -140,15 +150,14 @@ def compare(columns: dict[str, list[list[float]]], labels: list[str], answer: st
         figures[name] = {"spearman": round(rho, 3), "pick": labels[pick],
                          "seeds": len(columns[name][0]),
                          "best": labels[best], "regret_points": round(regret, 2),
-                         "regret_se_points": round(se, 2)}
+                         "regret_se_points": _rounded(se)}
         theirs = "not among them"
         if shipped is not None:
             a_regret, a_se = _regret(columns[name], best, shipped)
             figures[name] |= {"answer": answer, "answer_regret_points": round(a_regret, 2),
-                              "answer_regret_se_points": round(a_se, 2)}
-            theirs = f"{a_regret:.1f} ± {a_se:.1f}"
-        lines.append(f"| {name} | {rho:.2f} | {labels[best]} | {regret:.1f} ± {se:.1f} "
-                     f"| {theirs} |")
+                              "answer_regret_se_points": _rounded(a_se)}
+            theirs = _pm(a_regret, a_se)
+        lines.append(f"| {name} | {rho:.2f} | {labels[best]} | {_pm(regret, se)} | {theirs} |")
     return lines, figures
 
 

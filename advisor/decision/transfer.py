@@ -43,13 +43,19 @@ def _figure(name: str, figure: dict, source: str, seeds: int) -> str:
     fewer = figure.get("seeds", seeds)
     name += f" ({fewer} seed{'s' * (fewer > 1)} there)" if fewer != seeds else ""
     said = (f"{name}: Spearman's rho {figure['spearman']:.2f}, the {source} pick "
-            f"({figure['pick']}) {figure['regret_points']:.1f} ± "
-            f"{figure['regret_se_points']:.1f} points below the best there")
+            f"({figure['pick']}) {_points(figure['regret_points'], figure['regret_se_points'])}"
+            " below the best there")
     if figure.get("answer") not in (None, figure["pick"]):
         said += (f", the shipped evidence's jetson-nano answer ({figure['answer']}) "
-                 f"{figure['answer_regret_points']:.1f} ± "
-                 f"{figure['answer_regret_se_points']:.1f} points below")
+                 f"{_points(figure['answer_regret_points'], figure['answer_regret_se_points'])}"
+                 " below")
     return said
+
+
+def _points(value: float, se: float | None) -> str:
+    """'1.2 ± 0.3 points', or '1.2 points (one seed, no standard error)'."""
+    return (f"{value:.1f} points (one seed, no standard error)" if se is None
+            else f"{value:.1f} ± {se:.1f} points")
 
 
 def _about(model: str, measured: str, entry: dict) -> str:

@@ -44,11 +44,12 @@ def test_the_nearest_measured_resolution_is_cited_and_beyond_it_is_unmeasured(me
 def test_a_column_with_fewer_seeds_says_how_many(measured):
     document = json.loads(measured.read_text())
     group = document["models"]["mobilenet_v3_small"]["groups"]["resolution"]
-    group["to"]["224 px"] = FIGURE | {"seeds": 1}
+    group["to"]["224 px"] = FIGURE | {"seeds": 1, "regret_se_points": None}
     measured.write_text(json.dumps(document))
     transfer._models.cache_clear()
     note = transfer.resolution_note("mobilenet_v3_small", 224)
     assert "x 2 seeds)" in note and "32 px -> 224 px (1 seed there): Spearman's rho" in note
+    assert "(full) 0.7 points (one seed, no standard error) below the best there" in note
     assert "nothing above" not in note
     assert "(1 seed there)" not in transfer.resolution_note("mobilenet_v3_small", 96)
 
