@@ -8,12 +8,9 @@ peak mark (VmHWM) starts again from there.
 
 from __future__ import annotations
 
-from advisor import allocator
 from advisor.devices.profile import DeviceProfile
 from advisor.errors import AdvisorError
 from advisor.training.host_memory import available_bytes
-
-HOST_RUNTIME = allocator.HOST_RUNTIME
 
 
 def _status(field: str) -> int | None:

@@ -8,6 +8,7 @@ from functools import cache
 
 from pydantic import BaseModel
 
+from advisor.allocator import HOST_RUNTIME
 from advisor.config import Config
 from advisor.devices.runtime import RUNTIMES
 from advisor.errors import AdvisorError
@@ -41,7 +42,7 @@ def _profile(model: str, config: Config, batch_size: int, resolution: int, num_c
 def predict(plan: Plan, num_classes: int) -> Prediction:
     c = plan.config
     cost = _profile(c.model, c.as_config(), c.batch_size, c.resolution, num_classes)
-    here = RUNTIMES[memory.HOST_RUNTIME]
+    here = RUNTIMES[HOST_RUNTIME]
     m = cost.memory
     device_needed = (plan.device.memory().needed(m.peak_bytes, m.workspace_peak_bytes)
                      if plan.device is not None else None)
