@@ -58,14 +58,13 @@ DATA = {"unseen": {"Fashion-MNIST 32 px": {}, "digits 32 px": {"dataset": "digit
 def configurations(model: str) -> list:
     """The baselines, the two devices' shipped answers, then SPREAD: SIZE distinct ones."""
     from advisor.config import Config
-    from advisor.decision.recommend import recommend
     from advisor.space import BASELINES
     from advisor.zoo import resolve_model
 
     spec = resolve_model(model)
     chosen = [b.evidence_config() for b in BASELINES.values()]
     for device in DEVICES:
-        answer = recommend(device, model, "unseen").recommendation
+        answer = _answer(device, model, "unseen")
         if answer is not None:
             chosen.append(answer.config.evidence_config())
     for entry in SPREAD:
@@ -161,11 +160,33 @@ def compare(columns: dict[str, list[list[float]]], labels: list[str], answer: st
     return lines, figures
 
 
+def _answer(device: str, model: str, task: str):
+    """The shipped 32-px evidence's answer alone, as if nothing had been measured at the
+    device's resolution: what this benchmark tests (decision/confirmation.py then
+    re-decides at the device's resolution with these runs)."""
+    from functools import partial
+
+    from advisor.decision.recommend import decide_question, recommend
+
+    return recommend(device, model, task, decider=partial(
+        decide_question, at_device_resolution=False)).recommendation
+
+
+def _shipped_runs(configs: list, runs: list[list[float]]) -> dict:
+    """One column's runs as decision/confirmation.py reads them, with Student's 95% quantile
+    at their pooled degrees of freedom (None without any), so it needs no scipy."""
+    from scipy.stats import t
+
+    df = sum(len(r) - 1 for r in runs)
+    return {"t_quantile_95": round(float(t.ppf(0.95, df)), 6) if df else None,
+            "configurations": [{"config": c.evidence_config().model_dump(mode="json"),
+                                "accuracies": [round(a, 5) for a in r]}
+                               for c, r in zip(configs, runs, strict=True)]}
+
+
 def shipped_answer(model: str, task: str) -> str | None:
     """The label of the shipped evidence's answer for the first device (None: nothing fits)."""
-    from advisor.decision.recommend import recommend
-
-    chosen = recommend(DEVICES[0], model, task).recommendation
+    chosen = _answer(DEVICES[0], model, task)
     return chosen.config.evidence_config().label if chosen is not None else None
 
 
@@ -246,6 +267,9 @@ def main() -> None:
             lines, figures = compare(columns, labels, shipped_answer(
                 model, "shift" if group == "shift" else "unseen"))
             shipped_groups[group] = {"from": next(iter(wheres)), "to": figures}
+            if group == "resolution":  # what decision/confirmation.py decides on
+                shipped_groups[group]["runs"] = {
+                    name: _shipped_runs(configs, columns[name]) for name in columns}
             spent = ", ".join(f"{n} {m:.0f} min" for n, m in minutes.items())
             report += [f"### {group}", "", *lines, "",
                        f"Training time per column: {spent} ({os.cpu_count()} cores).", ""]

@@ -9,9 +9,10 @@ from pydantic import BaseModel, Field, computed_field
 
 from advisor import defaults
 from advisor.config import Config
-from advisor.decision import explain
+from advisor.decision import explain, provenance
 from advisor.decision.verdicts import (
     PREFER_DEFAULT,
+    Confirmation,
     Extrapolation,
     Preference,
     Standing,
@@ -37,6 +38,9 @@ class Option(Config):
                     "(surrogate.py).")
     measured_accuracy: float | None = Field(None, description="If tried: the mean measured.")
     measured_runs: int = Field(0, description="Trials behind measured_accuracy.")
+    confirmed: Confirmation | None = Field(
+        None, description="Its accuracy measured at the device's resolution, where the "
+                          "trials' is another and it was measured there (confirmation.py).")
     extrapolated: list[Extrapolation] = Field(
         default_factory=list, description="How the run recommended differs from the runs the "
                                           "accuracy was measured or learned on.")
@@ -91,6 +95,7 @@ class Baseline(BaseModel):
     accuracy: float = Field(description="Measured if measured_runs > 0, else the surrogate's.")
     accuracy_error: float | None
     measured_runs: int
+    confirmed: Confirmation | None = None
     fits: bool
     required_ram_bytes: int
     recommended: bool
@@ -110,7 +115,7 @@ def baselines_of(ranked: list[Option], chosen: Option | None) -> list[Baseline]:
             out.append(Baseline(
                 name=name, label=o.label, accuracy=o.predicted_accuracy,
                 accuracy_error=o.accuracy_error, measured_runs=o.measured_runs,
-                fits=o.feasible, required_ram_bytes=o.required_ram_bytes,
+                confirmed=o.confirmed, fits=o.feasible, required_ram_bytes=o.required_ram_bytes,
                 recommended=chosen is not None and chosen.config == o.config))
     return out
 
@@ -151,6 +156,10 @@ class Recommendation(BaseModel):
     samples: int
     constraints: Constraints
     recommendation: Option | None
+    trials_choice: Option | None = Field(None, exclude=True,
+                                         description="What the trials' ranking alone chose, "
+                                                     "where the device's resolution changed "
+                                                     "it (confirmation.py).")
     alternatives: list[Option]
     suggested: Suggestion | None = None
     basis: Basis = Field(exclude=True)
@@ -172,7 +181,8 @@ class Recommendation(BaseModel):
         """Which configurations the evidence cannot tell apart, and why this one won."""
         group = [o for o in self.ranked if o.standing is not None
                  and o.standing.kind in ("chosen", "tied")]
-        return explain.ties(sorted(group, key=lambda o: -o.predicted_accuracy), self.prefer)
+        return explain.ties(sorted(group, key=lambda o: -explain.deciding_accuracy(o)),
+                            self.prefer)
 
     @computed_field
     @property
@@ -185,10 +195,12 @@ class Recommendation(BaseModel):
     @property
     def notes(self) -> list[str]:
         b, device = self.basis, self.basis.device
-        runtime = explain.runtime_notes(self.runtime, self.refused_by_runtime, self.ranked,
+        runtime = provenance.runtime_notes(self.runtime, self.refused_by_runtime, self.ranked,
                                         self.basis.optimizer) \
             if self.runtime else []
-        return runtime + explain.baselines(self.baselines) + explain.notes(
+        there = provenance.chosen_there(self.recommendation, self.trials_choice, self.ranked,
+                                     b.trial_resolution)
+        return runtime + there + provenance.baselines(self.baselines) + provenance.notes(
             study=self.study, tried=b.tried, trials=self.trials, error=self.surrogate_error,
             task=self.task,
             dataset=b.dataset, trial_resolution=b.trial_resolution,

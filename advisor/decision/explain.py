@@ -1,9 +1,11 @@
-"""The English a person reads: verdicts, reasons, suggestions and provenance notes, written from
-typed data (verdicts.py) when an edge shows them. Nothing in advisor decides on this text.
+"""The English a person reads: verdicts, reasons and suggestions, written from typed data
+(verdicts.py) when an edge shows them (provenance.py writes the notes under an answer with these
+phrases). Nothing in advisor decides on this text.
 
-The one place of words: the CLI and the TUI compose these and format nothing of their own
-(``compact`` forms fit the TUI's one-line columns). A configuration's long label is
-``Config.label``, whose lever words the reasons here share; its short one is ``short_label``."""
+The words live here and in provenance.py: the CLI and the TUI compose these and format
+nothing of their own (``compact`` forms fit the TUI's one-line columns). A configuration's long
+label is ``Config.label``, whose lever words the reasons here share; its short one is
+``short_label``."""
 
 from __future__ import annotations
 
@@ -13,13 +15,12 @@ from advisor.config import Config
 from advisor.decision.verdicts import (
     EQUIVALENT,
     PREFERENCES,
+    Confirmation,
     Extrapolation,
     Standing,
     Suggestion,
     Violation,
 )
-from advisor.methods.executorch_training import OPTIMIZER as PROGRAM_OPTIMIZER
-from advisor.methods.executorch_training import TRAINS_AS
 
 
 def human_bytes(n: float, compact: bool = False) -> str:
@@ -118,17 +119,22 @@ def reason(standing: Standing | None, violations: list[Violation], lever: str | 
     notes = [f"fits with {lever}"] if lever else []
     notes += [extrapolation(e) for e in extrapolated]
     suffix = "".join(f"; {n}" for n in notes)
+    there = f" at {standing.resolution} px (measured there)" if standing.resolution else ""
     if standing.kind == "chosen":
         if not standing.ties:
-            return "the most accurate configuration that fits" + suffix
+            return f"the most accurate configuration that fits{there}" + suffix
         return (f"the least {COST_WORDS[standing.prefer]} of the {standing.ties + 1} "
-                "configurations that fit and are tied with the most accurate" + suffix)
+                f"configurations that fit and are tied with the most accurate{there}" + suffix)
     points = 100 * standing.gap
     if standing.kind == "less_accurate":
-        return f"{points:.1f} points less accurate (predicted)" + suffix
-    return (f"tied with the choice ({_gap_words(points)}; at most {100 * standing.error:.1f} "
-            f"points below the most accurate: {TIE_TEST}): needs more "
-            f"{COST_WORDS[standing.prefer]}" + suffix)
+        return (f"{points:.1f} points less accurate{there}" if there else
+                f"{points:.1f} points less accurate (predicted)") + suffix
+    if standing.kind == "unconfirmed":
+        return (f"not measured at {standing.resolution} px, where the choice was made: "
+                f"{_gap_words(points)} at the trials' resolution" + suffix)
+    return (f"tied with the choice{there} ({_gap_words(points)}; at most "
+            f"{100 * standing.error:.1f} points below the most accurate: {TIE_TEST}): needs "
+            f"more {COST_WORDS[standing.prefer]}" + suffix)
 
 
 COST_WORDS = {"memory": "RAM", "time": "update time", "flash": "flash"}
@@ -154,9 +160,27 @@ def ties(group: list, prefer: str) -> str | None:
     saving = (f"{chosen.label} needs {1 - mine / theirs:.0%} less {COST_WORDS[prefer]} than "
               f"{best.label}" if theirs > 0 and mine < theirs and chosen is not best
               else f"{chosen.label} needs the least {COST_WORDS[prefer]}")
+    shown = confirmed(best.confirmed) if chosen.standing.resolution else accuracy(best)
     return (f"{', '.join(names[:-1])} and {names[-1]} cannot be told apart: each lies at most "
             f"{100 * chosen.standing.error:.1f} points below the most accurate, "
-            f"{accuracy(best)} ({TIE_TEST}); {saving} (--prefer memory|time|flash)")
+            f"{shown} ({TIE_TEST}); {saving} (--prefer memory|time|flash)")
+
+
+def deciding_accuracy(option) -> float:
+    """The accuracy the choice was made on: at the device's resolution where it was
+    (confirmation.py), else the trials'."""
+    at = option.standing.resolution if option.standing is not None else None
+    return option.confirmed.accuracy if at and option.confirmed else option.predicted_accuracy
+
+
+def confirmed(c: Confirmation) -> str:
+    """'96.3% ± 1.1% at 224 px (measured there: mean of 3 runs)', or '... (measured there: 1
+    run, no interval)'."""
+    if c.error is None:
+        return (f"{c.accuracy:.1%} at {c.resolution} px (measured there: {c.runs} run"
+                f"{'s' * (c.runs != 1)}, no interval)")
+    return (f"{c.accuracy:.1%} ± {c.error:.1%} at {c.resolution} px (measured there: mean of "
+            f"{c.runs} runs)")
 
 
 def accuracy(option, compact: bool = False) -> str:
@@ -187,6 +211,10 @@ def short_reason(standing: Standing | None, violations: list[Violation]) -> str:
     if standing is None or standing.kind == "chosen":
         return "chosen"
     text = f"{-100 * standing.gap:+.1f} pts"
+    if standing.kind == "unconfirmed":  # '+3.7 pts in trials\nnot run at 224 px'
+        return text + f" in trials\nnot run at {standing.resolution} px"
+    if standing.resolution:
+        text += f" @{standing.resolution}px"
     if standing.kind == "tied":  # a tie's gap is under 0.5 points: '+0.2 pts, tied ±0.5'
         text += f", tied ±{100 * standing.error:.1f}\nmore {COST_WORDS[standing.prefer]}"
     return text
@@ -225,70 +253,3 @@ def suggestion(s: Suggestion | None) -> str | None:
                 "device with more memory")
     return (f"closest: {s.config.label}: {'; '.join(violation(v) for v in s.violations)}; "
             "relax that limit")
-
-
-def baselines(rows: list) -> list[str]:
-    """One note on the rules of thumb (answer.Baseline): which the evidence measured, and
-    what each would give on this device; none when the model has none of them."""
-    if not rows:
-        return []
-    parts = []
-    for b in rows:
-        how = (f"measured, {b.measured_runs} run{'s' if b.measured_runs > 1 else ''}"
-               if b.measured_runs else "NOT measured, predicted")
-        error = f" ± {b.accuracy_error:.1%}" if b.accuracy_error is not None else ""
-        fit = "the recommendation" if b.recommended else \
-            f"RAM {human_bytes(b.required_ram_bytes)}" + ("" if b.fits else ", does not fit")
-        parts.append(f"{b.name} {b.accuracy:.1%}{error} ({how}; {fit})")
-    return ["baselines, all blocks: " + "; ".join(parts)]
-
-
-def runtime_notes(runtime: str, refused: list, ranked: list, optimizer: str) -> list[str]:
-    """What a runtime that runs less than PyTorch (ExecuTorch) changed: the candidates it
-    cannot run, by reason, which RAM figures come from exported programs, and whether the
-    accuracy was measured with the program's optimizer (``optimizer``: the trials')."""
-    said = []
-    by_reason: dict[str, list[str]] = {}
-    for r in refused:
-        by_reason.setdefault(r.reason, []).append(r.label)
-    for why, labels in by_reason.items():
-        shown = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3
-                                          else "")
-        said.append(f"{runtime} cannot run {shown}: {why}")
-    exported = sum(o.program_memory is not None for o in ranked)
-    said.append(f"{runtime}: RAM needed of {exported} front-runner{'s' if exported != 1 else ''}"
-                " from the exported program's memory plan (advisor program); of the others, "
-                "the eager tensor peak + 10 MiB stands in")
-    said.append(f"accuracy: measured with {TRAINS_AS}, as the program trains"
-                if optimizer == PROGRAM_OPTIMIZER else
-                "accuracy: measured with AdamW; the program trains with SGD (momentum 0.9), "
-                "whose accuracy is not measured for this model and task (advisor search "
-                "--optimizer sgd measures it)")
-    return said
-
-
-def notes(*, study: str, tried: int, trials: int, error: float, task: str, dataset: str,
-          trial_resolution: int, trial_batch_size: int, epochs: int, batch_size: int,
-          resolution: int, runtime: str, frozen_weights_in_flash: bool, samples: int,
-          training_gflops: float, training_gflops_basis: str,
-          transfer: list[str] | None = None) -> list[str]:
-    """Where each kind of figure in a recommendation comes from, and how sure it is
-    (``transfer``: the measured transfer the extrapolation rests on, decision/transfer.py)."""
-    scale = (f"; the device trains at batch {batch_size}, {resolution} px: accuracy is "
-             f"extrapolated from the trials' batch {trial_batch_size}, {trial_resolution} px"
-             if (batch_size, resolution) != (trial_batch_size, trial_resolution) else "")
-    return [
-        f"accuracy (evidence: {study}): the mean of its trials for each of the {tried} "
-        "configurations the study tried, "
-        f"else a random-forest surrogate over its {trials} trials ('{task}' task on {dataset}, "
-        f"batch {trial_batch_size}, {trial_resolution} px, {epochs} epochs); ± is a 90% "
-        f"interval: of the mean, from the seed noise of repeated trials, where tried; of a new "
-        f"trial, calibrated on held-out trials, where predicted (cross-validated mean error "
-        f"{error:.1%}){scale}",
-        *[f"accuracy, {sentence}" for sentence in transfer or []],
-        f"memory, FLOPs, storage: exact, one training step on fake tensors at batch "
-        f"{batch_size}, {resolution} px; RAM need = {runtime}"
-        + (", frozen weights read from flash" if frozen_weights_in_flash else ""),
-        f"update time: ESTIMATE, {samples} samples x {epochs} epochs at {training_gflops:g} "
-        f"GFLOP/s ({training_gflops_basis})",
-    ]

@@ -18,6 +18,7 @@ from advisor.cost.cache import costs
 from advisor.cost.screening import valid_configs
 from advisor.decision.answer import Basis, Option, Recommendation
 from advisor.decision.bounds import ram_floor
+from advisor.decision.confirmation import confirm, confirmations
 from advisor.decision.evidence import Evidence, study_evidence
 from advisor.decision.feasibility import evaluate
 from advisor.decision.levers import relieve, with_full_depth_need
@@ -84,10 +85,13 @@ def decide(evidence: Evidence, device: str | DeviceProfile = "jetson-nano",
 
 def decide_question(evidence: Evidence, question: Question,
                     configs: list[Config] | None = None, *,
-                    program_runtime: bool = False) -> Recommendation:
+                    program_runtime: bool = False, at_device_resolution: bool = True
+                    ) -> Recommendation:
     """``decide`` for a question already checked (``Question.ask``): nothing is checked
     again here. A device whose runtime is ExecuTorch is answered by program/advice.py (what a
-    program can run, its RAM), which passes ``program_runtime``."""
+    program can run, its RAM), which passes ``program_runtime``. ``at_device_resolution``:
+    re-decide among the configurations measured at the device's resolution
+    (confirmation.py); off, the trials' ranking alone (what benchmarks/transfer.py tests)."""
     if question.device.runtime_name == "executorch" and not program_runtime:
         raise AdvisorError(f"{question.device.id} runs ExecuTorch: ask advisor.recommend_program "
                            "(advisor recommend does), which ranks what a training program can "
@@ -101,6 +105,9 @@ def decide_question(evidence: Evidence, question: Question,
         relieve(evidence, plain, question)  # below the floor no lever is worth a profile
     options = with_full_depth_need(relieved, plain)
     ranked = rank(options, question)
+    at_trials = ranked[0] if ranked[0].feasible else None
+    if at_device_resolution:
+        ranked = confirm(ranked, confirmations(evidence, question), question.prefer)
     chosen = ranked[0] if ranked[0].feasible else None
     surrogate = evidence.surrogate
     return Recommendation(
@@ -108,6 +115,8 @@ def decide_question(evidence: Evidence, question: Question,
         task=evidence.task, study=evidence.study, trials=surrogate.n_trials,
         surrogate_error=surrogate.cv_mae, prefer=question.prefer, samples=question.samples,
         constraints=question.constraints, recommendation=chosen,
+        trials_choice=at_trials if chosen is not None and at_trials.config != chosen.config
+        else None,
         alternatives=alternatives(ranked),
         suggested=None if chosen else suggest(evidence.model, options, question, floor),
         ranked=ranked,

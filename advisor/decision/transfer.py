@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from functools import cache
 
+from advisor.config import Config
 from advisor.decision.shipped import FOLDER
 
 FORMAT = 1
@@ -29,6 +30,18 @@ def _models() -> dict[str, dict]:
     except (OSError, ValueError):
         return {}
     return document.get("models", {}) if document.get("format") == FORMAT else {}
+
+
+def resolution_runs(model: str, resolution: int) -> tuple[dict[Config, list[float]], float]:
+    """Each configuration's accuracies (one per seed) measured for ``model`` itself at
+    ``resolution`` under the shipped protocol (--ship keeps them; empty where none were), and
+    Student's 95% quantile at their pooled degrees of freedom (computed where they were
+    measured, so that a recommendation never imports scipy; NaN without any)."""
+    entry = _models().get(model, {}).get("groups", {}).get("resolution", {})
+    column = entry.get("runs", {}).get(f"{resolution} px", {})
+    runs = {Config.model_validate(r["config"]): list(r["accuracies"])
+            for r in column.get("configurations", [])}
+    return runs, float(column.get("t_quantile_95") or "nan")
 
 
 def _whose(model: str) -> tuple[str, dict] | None:
@@ -46,7 +59,7 @@ def _figure(name: str, figure: dict, source: str, seeds: int) -> str:
             f"({figure['pick']}) {_points(figure['regret_points'], figure['regret_se_points'])}"
             " below the best there")
     if figure.get("answer") not in (None, figure["pick"]):
-        said += (f", the shipped evidence's jetson-nano answer ({figure['answer']}) "
+        said += (f", the 32-px evidence's own jetson-nano answer ({figure['answer']}) "
                  f"{_points(figure['answer_regret_points'], figure['answer_regret_se_points'])}"
                  " below")
     return said

@@ -48,16 +48,31 @@ PREFER_DEFAULT: Preference = "memory"
 EQUIVALENT = 0.005
 
 
-class Standing(BaseModel):
-    """Where a ranked option stands relative to the recommendation."""
+class Confirmation(BaseModel):
+    """A configuration's accuracy measured at the device's resolution (confirmation.py)."""
 
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["chosen", "tied", "less_accurate", "infeasible"]
+    resolution: int
+    accuracy: float  # the mean over its runs
+    error: float | None  # half-width of the 90% interval of that mean; None from one run
+    runs: int
+
+
+class Standing(BaseModel):
+    """Where a ranked option stands relative to the recommendation. ``resolution`` set: the
+    choice was made among the configurations measured at that resolution (confirmation.py),
+    and ``gap`` and ``error`` are there; ``unconfirmed``: an option not measured there, its
+    ``gap`` in the trials' figures."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["chosen", "tied", "less_accurate", "unconfirmed", "infeasible"]
     gap: float = 0.0  # accuracy behind the recommendation (chosen: behind the most accurate)
     error: float = 0.0  # the tie margin the gap to the most accurate is judged against
     ties: int = 0  # chosen: how many other options it was tied with
     prefer: Preference = PREFER_DEFAULT  # the cost that decided among ties
+    resolution: int | None = None  # where the choice was made, if not at the trials'
 
 
 class Suggestion(BaseModel):

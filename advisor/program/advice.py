@@ -64,8 +64,10 @@ def decide_program(evidence: Evidence, question: Question,
                                                     configs or grid(evidence.model))}
     refused = [RuntimeRefusal(label=c.label, reason=why) for c, why in reasons.items()
                if why is not None]
+    # at_device_resolution off: the runs at other resolutions trained as PyTorch does (AdamW,
+    # BatchNorm statistics updated), not as a program does, and this ranking is redone below
     result = decide_question(evidence, question, [c for c, why in reasons.items() if why is None],
-                             program_runtime=True)
+                             program_runtime=True, at_device_resolution=False)
     asked = question.about(evidence)
     options = []
     for o in result.ranked:  # the levers may add checkpointing, which a program cannot do

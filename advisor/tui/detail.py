@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from advisor.decision.answer import Option
-from advisor.decision.explain import accuracy, human_bytes, human_count, human_duration
+from advisor.decision.explain import accuracy, confirmed, human_bytes, human_count, human_duration
 
 BAR = 24
 
@@ -49,6 +49,8 @@ def summary(option: Option) -> Text:
     lines = [
         Text(option.label, style="bold"),
         Text(f"accuracy {accuracy(option)}{measured}"),
+        *([Text(f"at the device's resolution: {confirmed(option.confirmed)}")]
+          if option.confirmed is not None else []),
         Text(f"update: {option.steps} steps, ~{human_duration(option.update_seconds)} (ESTIMATE: "
              "FLOPs / the device's sustained rate); lr {:.2g}, batch {}, {} px".format(
                  option.lr, option.batch_size, option.resolution)),
