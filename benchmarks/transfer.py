@@ -179,7 +179,7 @@ def _shipped_runs(configs: list, runs: list[list[float]]) -> dict:
 
     df = sum(len(r) - 1 for r in runs)
     return {"t_quantile_95": round(float(t.ppf(0.95, df)), 6) if df else None,
-            "configurations": [{"config": c.evidence_config().model_dump(mode="json"),
+            "configurations": [{"config": c.model_dump(mode="json"),  # with the lr it ran at
                                 "accuracies": [round(a, 5) for a in r]}
                                for c, r in zip(configs, runs, strict=True)]}
 

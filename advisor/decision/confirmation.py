@@ -8,6 +8,9 @@ resolution"). The configurations that benchmark trains at the device's resolutio
 baselines, the devices' 32-px answers and a spread of methods, ranks and depths; runs shipped
 in transfer.json) are those confirmations.
 
+A configuration measured there is recommended with the learning rate it was measured with
+there; its figure at the trials' resolution stays the evidence's for that configuration.
+
 The rule, applied only where the 32-px choice itself was measured at the device's resolution
 (else there is nothing to compare it with, and the 32-px choice stands):
 - among the feasible options measured there, the most accurate there, and those tied with it
@@ -57,8 +60,9 @@ def summarise(runs: dict[Config, list[float]], resolution: int,
     runs)."""
     df = sum(len(values) - 1 for values in runs.values())
     squares = sum((len(v) - 1) * statistics.variance(v) for v in runs.values() if len(v) > 1)
-    return {config: Confirmation(
-        resolution=resolution, accuracy=statistics.mean(values), runs=len(values),
+    return {config.evidence_config(): Confirmation(
+        resolution=resolution, lr=config.lr, accuracy=statistics.mean(values),
+        runs=len(values),
         error=float(quantile * math.sqrt(squares / df / len(values))) if df else None)
         for config, values in runs.items()}
 
@@ -70,8 +74,7 @@ def confirm(ranked: list[Option], measured: dict[Config, Confirmation],
     if not ranked or not ranked[0].feasible or \
             ranked[0].config.evidence_config() not in measured:
         return ranked
-    marked = [o.model_copy(update={"confirmed": measured.get(o.config.evidence_config())})
-              for o in ranked]
+    marked = [_marked(o, measured.get(o.config.evidence_config())) for o in ranked]
     there = sorted((o for o in marked if o.feasible and o.confirmed is not None),
                    key=lambda o: (-o.confirmed.accuracy, o.required_ram_bytes))
     best = there[0].confirmed
@@ -84,6 +87,15 @@ def confirm(ranked: list[Option], measured: dict[Config, Confirmation],
     ties = len({o.config.evidence_config() for o in tied}) - 1
     return [o.model_copy(update={"standing": _standing(o, chosen, best, margin, ties, prefer)})
             for o in order]
+
+
+def _marked(option: Option, there: Confirmation | None) -> Option:
+    """``option`` with its figure at the device's resolution, and the learning rate that
+    figure was measured with (the runs there use the method's own; the trials' best may be
+    another): what is chosen there is the run measured there."""
+    if there is None:
+        return option
+    return option.model_copy(update={"confirmed": there, "lr": there.lr})
 
 
 def _standing(option: Option, chosen: Option, best: Confirmation, margin: float, ties: int,

@@ -213,10 +213,13 @@ def short_reason(standing: Standing | None, violations: list[Violation]) -> str:
     text = f"{-100 * standing.gap:+.1f} pts"
     if standing.kind == "unconfirmed":  # '+3.7 pts in trials\nnot run at 224 px'
         return text + f" in trials\nnot run at {standing.resolution} px"
-    if standing.resolution:
+    tie = f"tied ±{100 * standing.error:.1f}"
+    more = f"more {COST_WORDS[standing.prefer]}"
+    if standing.resolution:  # '-2.5 pts @224px' or '+0.3 pts @224px tied\nmore RAM'
         text += f" @{standing.resolution}px"
+        return text + (f" tied\n{more}" if standing.kind == "tied" else "")
     if standing.kind == "tied":  # a tie's gap is under 0.5 points: '+0.2 pts, tied ±0.5'
-        text += f", tied ±{100 * standing.error:.1f}\nmore {COST_WORDS[standing.prefer]}"
+        text += f", {tie}\n{more}"
     return text
 
 

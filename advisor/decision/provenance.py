@@ -24,7 +24,8 @@ def chosen_there(chosen, trials_choice, ranked: list, trial_resolution: int) -> 
             "trials was measured there too; the others were not run there and keep their "
             f"{trial_resolution}-px figures")
     if trials_choice is not None:
-        theirs = next((o.confirmed for o in ranked if o.config == trials_choice.config), None)
+        key = trials_choice.config.evidence_config()
+        theirs = next((o.confirmed for o in ranked if o.config.evidence_config() == key), None)
         said += (f"; the {trial_resolution}-px trials alone chose {trials_choice.label}, "
                  f"{accuracy(trials_choice)} at {trial_resolution} px"
                  + (f" and {confirmed(theirs)}" if theirs is not None else ""))

@@ -115,8 +115,8 @@ def decide_question(evidence: Evidence, question: Question,
         task=evidence.task, study=evidence.study, trials=surrogate.n_trials,
         surrogate_error=surrogate.cv_mae, prefer=question.prefer, samples=question.samples,
         constraints=question.constraints, recommendation=chosen,
-        trials_choice=at_trials if chosen is not None and at_trials.config != chosen.config
-        else None,
+        trials_choice=at_trials if chosen is not None
+        and at_trials.config.evidence_config() != chosen.config.evidence_config() else None,
         alternatives=alternatives(ranked),
         suggested=None if chosen else suggest(evidence.model, options, question, floor),
         ranked=ranked,

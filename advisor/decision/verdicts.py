@@ -54,6 +54,7 @@ class Confirmation(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     resolution: int
+    lr: float  # the learning rate it was measured with there
     accuracy: float  # the mean over its runs
     error: float | None  # half-width of the 90% interval of that mean; None from one run
     runs: int

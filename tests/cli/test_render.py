@@ -78,6 +78,11 @@ def test_the_longest_cells_fit_their_columns():
 
     tied = Standing(kind="tied", gap=-0.0049, error=0.005, prefer="flash")
     assert max(map(len, short_reason(tied, []).splitlines())) <= 20
+    for kind, gap in (("tied", -0.0049), ("less_accurate", 0.3149),
+                      ("unconfirmed", -0.3049)):  # decided at 224 px
+        there = Standing(kind=kind, gap=gap, error=0.005, prefer="time", resolution=224)
+        lines = short_reason(there, []).splitlines()
+        assert len(lines) <= 2 and max(map(len, lines)) <= 20, lines
     for v in (Violation(constraint="memory", need=1018.6 * 2**20, limit=1018.6 * 2**20,
                         set_by="device"),
               Violation(constraint="flash", need=1018.6 * 2**20, limit=1018.6 * 2**20,

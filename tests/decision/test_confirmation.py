@@ -45,6 +45,7 @@ def test_the_choice_moves_to_what_was_measured_best_at_the_device_resolution(
     chosen = answer.recommendation
     assert chosen.method == "full" and chosen.standing.resolution == 224
     assert chosen.confirmed.accuracy == pytest.approx(0.965)
+    assert chosen.lr == FULL.lr  # the run measured there, whatever lr the trials preferred
     assert answer.trials_choice.config == trials_only.config
     note = next(n for n in answer.notes if n.startswith("chosen at 224 px"))
     assert "among the 3 configurations that fit and were measured there" in note
@@ -55,6 +56,16 @@ def test_the_choice_moves_to_what_was_measured_best_at_the_device_resolution(
     unmeasured = [o for o in answer.ranked if o.feasible and o.confirmed is None]
     assert unmeasured and all(o.standing.kind == "unconfirmed" for o in unmeasured)
     assert "not measured at 224 px, where the choice was made" in unmeasured[0].reason
+
+
+def test_a_configuration_measured_there_is_recommended_at_the_lr_measured_there(
+        monkeypatch, evidence):
+    trials_only = _trials_only(monkeypatch, evidence).recommendation
+    other_lr = trials_only.config.evidence_config().model_copy(update={"lr": 0.0123})
+    _measured(monkeypatch, {other_lr: [0.95, 0.96]})
+    chosen = decide(evidence, "jetson-nano").recommendation
+    assert chosen.config.evidence_config() == trials_only.config.evidence_config()
+    assert chosen.lr == 0.0123 and chosen.confirmed.lr == 0.0123
 
 
 def test_tied_at_the_device_resolution_the_cheaper_is_chosen(monkeypatch, evidence):
@@ -93,7 +104,7 @@ def test_the_interval_pools_the_seed_noise_of_every_configuration():
     sd = (squares / 3) ** 0.5
     assert got[FULL].error == pytest.approx(t.ppf(0.95, 3) * sd / 3 ** 0.5)
     assert got[HEAD].error == pytest.approx(t.ppf(0.95, 3) * sd / 2 ** 0.5)
-    assert got[LORA] == Confirmation(resolution=224, accuracy=0.8, runs=1,
+    assert got[LORA] == Confirmation(resolution=224, lr=LORA.lr, accuracy=0.8, runs=1,
                                      error=got[LORA].error)
     # one run everywhere: no interval
     assert summarise({FULL: [0.9]}, 224, float("nan"))[FULL].error is None
@@ -111,6 +122,7 @@ def test_an_exported_choice_carries_its_figure_at_the_device_resolution(
     written = export_choice(answer, answer.recommendation, load_device("jetson-nano"),
                             tmp_path / "choice.json")
     accuracy = json.loads(written[0].read_text())["accuracy"]
-    assert accuracy["at_device_resolution"] == {"resolution": 224, "accuracy": 0.965,
+    assert accuracy["at_device_resolution"] == {"resolution": 224, "lr": FULL.lr,
+                                                "accuracy": 0.965,
                                                 "error": pytest.approx(2.0 * 0.005), "runs": 2}
     assert accuracy["predicted"] == answer.recommendation.predicted_accuracy  # the trials'
