@@ -37,6 +37,10 @@ from advisor.decision.question import Question
 from advisor.decision.ranking import cost
 from advisor.decision.verdicts import EQUIVALENT, Confirmation, Preference, Standing
 
+# A configuration that leads on one run often leads by luck (the search repeats its
+# front-runners for that reason): one run at the device's resolution confirms nothing.
+MIN_RUNS = 2
+
 
 def confirmations(evidence: Evidence, question: Question) -> dict[Config, Confirmation]:
     """The shipped measurements at the question's resolution that apply to ``evidence``: its
@@ -50,7 +54,9 @@ def confirmations(evidence: Evidence, question: Question) -> dict[Config, Confir
             or question.resolution == evidence.trial_resolution):
         return {}
     runs, quantile = transfer.resolution_runs(evidence.model, question.resolution)
-    return summarise(runs, question.resolution, quantile)
+    return {config: there for config, there in summarise(runs, question.resolution,
+                                                         quantile).items()
+            if there.runs >= MIN_RUNS}
 
 
 def summarise(runs: dict[Config, list[float]], resolution: int,

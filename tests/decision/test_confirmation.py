@@ -90,6 +90,16 @@ def test_the_trials_choice_stands_where_it_was_not_measured_there(monkeypatch, e
     assert not any(n.startswith("chosen at") for n in answer.notes)
 
 
+def test_one_run_there_confirms_nothing(monkeypatch, evidence):
+    trials_only = _trials_only(monkeypatch, evidence).recommendation
+    _measured(monkeypatch, {trials_only.config.evidence_config(): [0.90, 0.91],
+                            FULL: [0.99]})
+    answer = decide(evidence, "jetson-nano")
+    assert answer.recommendation.config.evidence_config() == \
+        trials_only.config.evidence_config()
+    assert all(o.confirmed is None or o.confirmed.runs >= 2 for o in answer.ranked)
+
+
 def test_a_question_at_the_trials_resolution_is_decided_by_the_trials(monkeypatch, evidence):
     at_32 = _trials_only(monkeypatch, evidence, resolution=32).recommendation
     _measured(monkeypatch, {at_32.config.evidence_config(): [0.5, 0.5, 0.5],
