@@ -75,6 +75,9 @@ class SearchPane(Vertical):
         def done(study, trial) -> None:
             self.app.call_from_thread(self._trial_done, trial)
 
+        from advisor import allocator
+
+        allocator.use_fitted()  # as `advisor search` does: its RAM figures' heap behaviour
         import_torch_stack()
         try:
             search(model, task, trials, self.storage, self.study, self.dataset,

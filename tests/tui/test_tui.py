@@ -160,7 +160,11 @@ async def test_enter_opens_the_breakdown_and_help_opens(make_app):
 
 
 @pytest.mark.slow
-async def test_search_runs_in_the_background_with_progress(study_db, tmp_path):
+async def test_search_runs_in_the_background_with_progress(study_db, tmp_path, monkeypatch):
+    from advisor import allocator
+
+    fitted = []
+    monkeypatch.setattr(allocator, "use_fitted", lambda: fitted.append(True))
     db = tmp_path / "search.db"
     shutil.copy(study_db, db)
     storage = f"sqlite:///{db}"
@@ -176,6 +180,7 @@ async def test_search_runs_in_the_background_with_progress(study_db, tmp_path):
         assert not app.searching
         assert app.query_one("#search-progress").progress == 1
         assert "trial 11" in str(app.query_one("#search-log").render())
+        assert fitted == [True]  # the search set the fitted allocator, as `advisor search`
     assert len(open_study("mobilenetv3", "unseen", storage, epochs=4, create=False).trials) == 12
 
 
