@@ -196,7 +196,7 @@ class Recommendation(BaseModel):
     def notes(self) -> list[str]:
         b, device = self.basis, self.basis.device
         runtime = provenance.runtime_notes(self.runtime, self.refused_by_runtime, self.ranked,
-                                        self.basis.optimizer) \
+                                           self.basis.optimizer) \
             if self.runtime else []
         there = provenance.chosen_there(self.recommendation, self.trials_choice, self.ranked,
                                      b.trial_resolution)

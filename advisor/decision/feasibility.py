@@ -52,7 +52,8 @@ def evaluate(config: Config, estimate: Estimate, cost: StepCost, question: Quest
     device, limits, epochs = question.device, question.constraints, question.epochs
     frozen = (cost.params.total - cost.params.trainable) * BYTES_PER_PARAM
     runtime = device.memory()
-    required = runtime.needed(cost.memory.peak_bytes, cost.memory.workspace_peak_bytes)
+    required = runtime.needed(cost.memory.peak_bytes, cost.memory.workspace_peak_bytes,
+                              config.method)
     if device.frozen_weights_in_flash:
         required -= frozen * runtime.factor
     steps = epochs * math.ceil(question.samples / cost.batch_size)

@@ -44,8 +44,8 @@ def _out_of_reach(option: Option, question: Question) -> bool:
     through every step, whatever the micro-batch or recomputation) need more than the limit."""
     m = option.memory_breakdown
     held = m.get("params", 0) + m.get("buffers", 0) + m.get("optimizer", 0)
-    return question.device.memory().needed(held) > memory_limit(question.device,
-                                                                question.constraints)
+    return question.device.memory().needed(held, method=option.method) > memory_limit(
+        question.device, question.constraints)
 
 
 def relieve(evidence: Evidence, options: list[Option], question: Question) -> list[Option]:

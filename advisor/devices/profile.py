@@ -114,7 +114,8 @@ class DeviceProfile(BaseModel):
         if self.runtime_overhead is not None:
             return RuntimeMemory(factor=self.runtime_overhead,
                                  basis="this profile's runtime_overhead",
-                                 process=runtime.process, process_basis=runtime.process_basis)
+                                 process=runtime.process, process_extra=runtime.process_extra,
+                                 process_basis=runtime.process_basis)
         return runtime
 
 

@@ -34,6 +34,10 @@ class RuntimeMemory(BaseModel):
     workspace: bool = False
     environment: dict[str, str] = Field(default_factory=dict)
     process: ByteSize = Field(default=ByteSize(0))
+    process_extra: dict[str, ByteSize] = Field(
+        default_factory=dict, description="What a method's update process holds beyond "
+                                          "``process``, where it imports more (peft, "
+                                          "galore-torch); ``process`` is the lightest's.")
     basis: str = Field(default="assumed", description="Where the figures come from.")
     process_basis: str = Field(default="", description="Where ``process`` comes from; empty "
                                                        "where it is not counted here.")
@@ -44,13 +48,25 @@ class RuntimeMemory(BaseModel):
         peak = workspace_peak_bytes if self.workspace and workspace_peak_bytes else peak_bytes
         return int(self.fixed + self.factor * peak)
 
-    def needed(self, peak_bytes: float, workspace_peak_bytes: float | None = None) -> int:
-        return int(self.process) + self.added(peak_bytes, workspace_peak_bytes)
+    def process_of(self, method: str | None = None) -> int:
+        """The process before it trains, for an update of ``method`` (None: the lightest, a
+        floor for any update)."""
+        return int(self.process) + int(self.process_extra.get(method or "", 0))
+
+    def needed(self, peak_bytes: float, workspace_peak_bytes: float | None = None,
+               method: str | None = None) -> int:
+        """RAM needed by an update of ``method`` (None: the lightest process)."""
+        return self.process_of(method) + self.added(peak_bytes, workspace_peak_bytes)
 
     def describe(self) -> str:
-        process = (f"the process {self.process.human_readable(separator=' ')} "
-                   f"({self.process_basis}) + ") if self.process else ""
-        return process + self.describe_added()
+        if not self.process:
+            return self.describe_added()
+        extra = {}
+        for method, size in self.process_extra.items():
+            extra.setdefault(size.human_readable(separator=" "), []).append(method)
+        more = "".join(f", +{size} for {'/'.join(methods)}" for size, methods in extra.items())
+        return (f"the process {self.process.human_readable(separator=' ')}{more} "
+                f"({self.process_basis}) + {self.describe_added()}")
 
     def describe_added(self) -> str:
         fixed = f"{self.fixed.human_readable(separator=' ')} + " if self.fixed else ""
@@ -69,16 +85,19 @@ RUNTIMES: dict[str, RuntimeMemory] = {
     # nowhere once the fixed part is 6 MiB above the fit (40 -> 46 MiB; factor 1.06-1.07).
     # The fixed part moves between machines of this kind (an earlier machine needed ~70 MiB
     # where this one needs 40), so it is kept at 72 MiB: 0 of the 78 under, 81% within 25%.
-    # The process: a LoRA update's (the heaviest: peft and what it imports add ~150 MiB over a
-    # full fine-tune's), at its memory baseline, with the 218 MiB a CPU-only torch takes in
-    # place of the 507 MiB of this machine's CUDA build (devices run CPU-only wheels):
-    # 858 - 507 + 218 MiB (benchmarks/process_baseline.py). The images an update holds come
-    # on top (a few for the measurement).
+    # The process: an update's at its memory baseline, with the 218 MiB a CPU-only torch takes
+    # in place of the 507 MiB of this machine's CUDA build (devices run CPU-only wheels): a
+    # full, bias or head update 709 - 507 + 218 MiB; LoRA and DoRA import peft and what it
+    # imports (858 MiB, +149), GaLore galore-torch (776 MiB, +67)
+    # (benchmarks/process_baseline.py). The images an update holds come on top (a few for the
+    # measurement).
     "pytorch-cpu": RuntimeMemory(
         factor=1.07, fixed=ByteSize(72 * 2**20), workspace=True,
         environment={"MALLOC_MMAP_THRESHOLD_": "65536", "MALLOC_TRIM_THRESHOLD_": "0"},
         basis="measured: PyTorch 2.14 on x86-64 Linux, glibc",
-        process=ByteSize(568 * 2**20),
+        process=ByteSize(420 * 2**20),
+        process_extra={"lora": ByteSize(149 * 2**20), "dora": ByteSize(149 * 2**20),
+                       "galore": ByteSize(67 * 2**20)},
         process_basis="measured: an advisor update process before it trains, with a "
                       "CPU-only torch"),
     "pytorch-cuda": RuntimeMemory(

@@ -44,7 +44,8 @@ def predict(plan: Plan, num_classes: int) -> Prediction:
     cost = _profile(c.model, c.as_config(), c.batch_size, c.resolution, num_classes)
     here = RUNTIMES[HOST_RUNTIME]
     m = cost.memory
-    device_needed = (plan.device.memory().needed(m.peak_bytes, m.workspace_peak_bytes)
+    device_needed = (plan.device.memory().needed(m.peak_bytes, m.workspace_peak_bytes,
+                                                 c.method)
                      if plan.device is not None else None)
     return Prediction(peak_bytes=m.peak_bytes, workspace_peak_bytes=m.workspace_peak_bytes,
                       ram_needed_bytes=here.added(m.peak_bytes, m.workspace_peak_bytes),

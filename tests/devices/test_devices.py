@@ -89,6 +89,10 @@ def test_the_runtime_decides_the_ram_beyond_the_tensors(tmp_path):
     cpu = sbc.memory()
     assert cpu.added(peak) == int(cpu.fixed + cpu.factor * peak)
     assert cpu.needed(peak) == cpu.process + cpu.added(peak) and cpu.process > 2**28
+    # what the update imports: peft for an adapter, galore-torch for GaLore, neither for full
+    assert cpu.needed(peak, method="full") == cpu.needed(peak) < cpu.needed(peak, method="galore") \
+        < cpu.needed(peak, method="lora") == cpu.needed(peak, method="dora")
+    assert "+149.0 MiB for lora/dora, +67.0 MiB for galore" in cpu.describe()
     assert "measured" in cpu.basis and "measured" in cpu.process_basis
     assert "assumed" in mcu.memory().basis and mcu.memory().needed(peak) == mcu.memory().added(peak)
     assert "the process" in cpu.describe() and "the process" not in cpu.describe_added()
@@ -98,4 +102,5 @@ def test_the_runtime_decides_the_ram_beyond_the_tensors(tmp_path):
     board = load_device(str(path))
     process = RUNTIMES[board.runtime_name].process
     assert board.memory().needed(peak) == process + int(1.5 * peak)
+    assert board.memory().process_extra == RUNTIMES[board.runtime_name].process_extra
     assert board.memory().fixed == 0
