@@ -10,7 +10,13 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from advisor.decision.explain import accuracy, confirmed, human_bytes, human_count
+from advisor.decision.explain import (
+    accuracy,
+    confirmed,
+    decided_there,
+    human_bytes,
+    human_count,
+)
 
 console = Console()
 
@@ -56,7 +62,7 @@ def print_recommendation(result) -> None:
             f"[bold green]{o.label}[/], lr {o.lr:.2g}, batch {o.batch_size}, "
             f"{o.resolution} px, {o.epochs} epochs",
             *([f"accuracy {confirmed(o.confirmed)}; {accuracy(o)} at the trials' "
-               f"{result.basis.trial_resolution} px{measured}"] if _chosen_there(o) else
+               f"{result.basis.trial_resolution} px{measured}"] if decided_there(o) else
               [f"accuracy {accuracy(o)}{measured}"]),
             f"peak memory {human_bytes(o.peak_bytes)} (params {human_bytes(m['params'])}, grads "
             f"{human_bytes(m['grads'])}, optimizer {human_bytes(m['optimizer'])}, activations "
@@ -94,7 +100,7 @@ def print_runners_up(alternatives) -> None:
         t.add_column(name, justify="right", no_wrap=True, width=width)
     t.add_column("why not", width=20, overflow="fold")
     for a in alternatives:
-        shown = f"{a.confirmed.accuracy:.1%}†" if _chosen_there(a) else \
+        shown = f"{a.confirmed.accuracy:.1%}†" if decided_there(a) else \
             f"{a.predicted_accuracy:.1%}" + ("*" if a.extrapolated else "")
         t.add_row(short_label(a), shown,
                   human_bytes(a.required_ram_bytes), human_duration(a.update_seconds),
@@ -102,17 +108,10 @@ def print_runners_up(alternatives) -> None:
     console.print(t)
     marked = "*: BatchNorm at the device's batch, extrapolated from the trials'; " \
         if any(a.extrapolated for a in alternatives) else ""
-    there = next((a.confirmed.resolution for a in alternatives if _chosen_there(a)), None)
+    there = next((a.confirmed.resolution for a in alternatives if decided_there(a)), None)
     marked += f"†: measured at {there} px, where the choice was made; " if there else ""
     console.print(f"{marked}{SHORT_LEGEND}; time~: estimate; full reasons: --json",
                   style="dim", highlight=False)
-
-
-def _chosen_there(option) -> bool:
-    """Whether ``option``'s standing was decided at the device's resolution
-    (decision/confirmation.py), so its figure there is the one to show."""
-    return option.confirmed is not None and option.standing is not None \
-        and option.standing.resolution is not None
 
 
 def _slack(constraint: str, value: float) -> str:

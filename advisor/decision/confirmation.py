@@ -34,8 +34,8 @@ from advisor.config import Config
 from advisor.decision.answer import Option
 from advisor.decision.evidence import Evidence
 from advisor.decision.question import Question
-from advisor.decision.ranking import cost
-from advisor.decision.verdicts import EQUIVALENT, Confirmation, Preference, Standing
+from advisor.decision.ranking import cost, margin
+from advisor.decision.verdicts import Confirmation, Preference, Standing
 
 # A configuration that leads on one run often leads by luck (the search repeats its
 # front-runners for that reason): one run at the device's resolution confirms nothing.
@@ -84,15 +84,15 @@ def confirm(ranked: list[Option], measured: dict[Config, Confirmation],
     there = sorted((o for o in marked if o.feasible and o.confirmed is not None),
                    key=lambda o: (-o.confirmed.accuracy, o.required_ram_bytes))
     best = there[0].confirmed
-    margin = min(best.error or 0.0, EQUIVALENT)
-    tied = [o for o in there if best.accuracy - o.confirmed.accuracy <= margin]
+    within = margin(best.error)
+    tied = [o for o in there if best.accuracy - o.confirmed.accuracy <= within]
     chosen = min(tied, key=lambda o: (cost(o, prefer), -o.confirmed.accuracy))
     rest = [o for o in marked if o.feasible and o.confirmed is None]
     order = [chosen, *(o for o in there if o is not chosen), *rest,
              *(o for o in marked if not o.feasible)]
     ties = len({o.config.evidence_config() for o in tied}) - 1
-    return [o.model_copy(update={"standing": _standing(o, chosen, best, margin, ties, prefer)})
-            for o in order]
+    return [o.model_copy(update={"standing": _standing(
+        o, chosen, best, within, ties, prefer, any(o is t for t in tied))}) for o in order]
 
 
 def _marked(option: Option, there: Confirmation | None) -> Option:
@@ -104,17 +104,17 @@ def _marked(option: Option, there: Confirmation | None) -> Option:
     return option.model_copy(update={"confirmed": there, "lr": there.lr})
 
 
-def _standing(option: Option, chosen: Option, best: Confirmation, margin: float, ties: int,
-              prefer: Preference) -> Standing:
+def _standing(option: Option, chosen: Option, best: Confirmation, within: float, ties: int,
+              prefer: Preference, tied: bool) -> Standing:
     at = best.resolution
     if not option.feasible:
         return Standing(kind="infeasible")
     if option is chosen:
         return Standing(kind="chosen", gap=best.accuracy - option.confirmed.accuracy,
-                        error=margin, ties=ties, prefer=prefer, resolution=at)
+                        error=within, ties=ties, prefer=prefer, resolution=at)
     if option.confirmed is None:
         return Standing(kind="unconfirmed", gap=chosen.predicted_accuracy
                         - option.predicted_accuracy, prefer=prefer, resolution=at)
-    kind = "tied" if best.accuracy - option.confirmed.accuracy <= margin else "less_accurate"
-    return Standing(kind=kind, gap=chosen.confirmed.accuracy - option.confirmed.accuracy,
-                    error=margin, prefer=prefer, resolution=at)
+    return Standing(kind="tied" if tied else "less_accurate",
+                    gap=chosen.confirmed.accuracy - option.confirmed.accuracy,
+                    error=within, prefer=prefer, resolution=at)

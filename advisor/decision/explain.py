@@ -166,11 +166,17 @@ def ties(group: list, prefer: str) -> str | None:
             f"{shown} ({TIE_TEST}); {saving} (--prefer memory|time|flash)")
 
 
+def decided_there(option) -> bool:
+    """Whether ``option`` was ranked on its figure at the device's resolution
+    (confirmation.py), so that figure is the one to show."""
+    return option.confirmed is not None and option.standing is not None \
+        and option.standing.resolution is not None
+
+
 def deciding_accuracy(option) -> float:
-    """The accuracy the choice was made on: at the device's resolution where it was
-    (confirmation.py), else the trials'."""
-    at = option.standing.resolution if option.standing is not None else None
-    return option.confirmed.accuracy if at and option.confirmed else option.predicted_accuracy
+    """The accuracy the choice was made on: at the device's resolution where it was, else
+    the trials'."""
+    return option.confirmed.accuracy if decided_there(option) else option.predicted_accuracy
 
 
 def confirmed(c: Confirmation) -> str:

@@ -38,8 +38,13 @@ def cost(option: Option, prefer: Preference) -> float:
     return getattr(option, PREFERENCES[prefer])
 
 
+def margin(error: float | None) -> float:
+    """The tie margin of a best figure with this 90% interval half-width (none: no ties)."""
+    return min(error or 0.0, EQUIVALENT)
+
+
 def tie_margin(best: Option) -> float:
-    return min(best.accuracy_error or 0.0, EQUIVALENT)
+    return margin(best.accuracy_error)
 
 
 def tied(best: Option, option: Option) -> bool:

@@ -21,6 +21,7 @@ from typing import Literal
 from pydantic import (
     AliasChoices,
     BaseModel,
+    ByteSize,
     ConfigDict,
     Field,
     PositiveFloat,
@@ -111,11 +112,10 @@ class DeviceProfile(BaseModel):
     def memory(self) -> RuntimeMemory:
         """How much RAM an update with a given live-tensor peak needs on this device."""
         runtime = RUNTIMES[self.runtime_name]
-        if self.runtime_overhead is not None:
-            return RuntimeMemory(factor=self.runtime_overhead,
-                                 basis="this profile's runtime_overhead",
-                                 process=runtime.process, process_extra=runtime.process_extra,
-                                 process_basis=runtime.process_basis)
+        if self.runtime_overhead is not None:  # replaces what the update adds; the process stays
+            return runtime.model_copy(update={
+                "factor": self.runtime_overhead, "fixed": ByteSize(0), "workspace": False,
+                "environment": {}, "basis": "this profile's runtime_overhead"})
         return runtime
 
 
