@@ -148,6 +148,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from advisor.training.tasks import check_dataset, load_task
 
     _bounded("--trials", args.trials, defaults.MAX_TRIALS)
+    _bounded("--epochs", args.epochs, defaults.MAX_EPOCHS)
     if not 1 <= args.jobs <= defaults.MAX_JOBS:
         raise AdvisorError(f"--jobs must be 1..{defaults.MAX_JOBS} (worker processes on this "
                            f"host; other hosts join with the same postgresql:// storage), got "
@@ -157,7 +158,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         load_task(args.task, args.dataset)  # (read once: the search reuses it)
     with _work():
         study = search(args.model, args.task, args.trials, args.storage, args.study,
-                       args.dataset, jobs=args.jobs, optimizer=args.optimizer)
+                       args.dataset, args.epochs, jobs=args.jobs, optimizer=args.optimizer)
     results = completed_results(study)
     states: dict[str, int] = {}
     for t in study.trials:

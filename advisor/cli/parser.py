@@ -74,6 +74,9 @@ def _add_search(sub: Subparsers) -> None:
     _where(p)
     p.add_argument("--trials", type=int, default=defaults.TRIALS,
                    help=f"trials to add (default {defaults.TRIALS})")
+    p.add_argument("--epochs", type=int, default=defaults.EPOCHS,
+                   help=f"fine-tuning epochs of each trial (default {defaults.EPOCHS}); a "
+                        "study's trials all have the same, and its default name says which")
     p.add_argument("--jobs", type=int, default=1,
                    help="worker processes on this host sharing the trials (default 1); on "
                         "other hosts, run the same command with the same postgresql:// storage")

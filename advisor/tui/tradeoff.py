@@ -1,5 +1,9 @@
 """Accuracy against RAM (or FLOPs) for every candidate: the device's limit drawn in, the Pareto
-front joined, the recommendation starred. Drawn with plotext (textual-plotext)."""
+front joined, the recommendation starred. Drawn with plotext (textual-plotext).
+
+Each candidate sits at the accuracy it was ranked on: where the choice was made at the device's
+resolution (decision/confirmation.py), the candidates measured there sit at that figure and
+are marked, or the star would sit below candidates it beat where it counts."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import math
 from textual_plotext import PlotextPlot
 
 from advisor.decision.answer import Option, Recommendation
+from advisor.decision.explain import decided_there, deciding_accuracy
 from advisor.decision.pareto import pareto_front
 
 MiB = 2**20
@@ -50,15 +55,19 @@ class TradeOffPlot(PlotextPlot):
         options = result.ranked
         fits = [o for o in options if o.feasible]
         broken = [o for o in options if not o.feasible]
+        there = [o for o in options if decided_there(o)]
         if broken:
-            plt.scatter([self._x(o) for o in broken], [100 * o.predicted_accuracy for o in broken],
+            plt.scatter([self._x(o) for o in broken], [_y(o) for o in broken],
                         marker="x", color="red", label="does not fit")
         if fits:
-            plt.scatter([self._x(o) for o in fits], [100 * o.predicted_accuracy for o in fits],
+            plt.scatter([self._x(o) for o in fits], [_y(o) for o in fits],
                         marker="dot", color="green", label="fits")
-        front = [options[i] for i in pareto_front([(self._x(o), o.predicted_accuracy)
+        if there:
+            plt.scatter([self._x(o) for o in there], [_y(o) for o in there], marker="◆",
+                        color="magenta", label=f"measured at {there[0].confirmed.resolution} px")
+        front = [options[i] for i in pareto_front([(self._x(o), deciding_accuracy(o))
                                                    for o in options])]
-        plt.plot([self._x(o) for o in front], [100 * o.predicted_accuracy for o in front],
+        plt.plot([self._x(o) for o in front], [_y(o) for o in front],
                  color="yellow", marker="braille", label="Pareto front")
         value = (self.ram_limit / MiB if self.axis == "memory" and self.ram_limit
                  else self.flops_limit / 1e9 if self.axis == "flops" and self.flops_limit
@@ -73,12 +82,17 @@ class TradeOffPlot(PlotextPlot):
             plt.vline(limit, color="red")
         chosen = result.recommendation
         if chosen is not None:
-            plt.scatter([self._x(chosen)], [100 * chosen.predicted_accuracy], marker="★",
+            plt.scatter([self._x(chosen)], [_y(chosen)], marker="★",
                         color="cyan", label="recommended")
         plt.xlabel(("RAM needed, MiB" if self.axis == "memory" else "GFLOP per step")
                    + (" · red: limit" if limit is not None else "") + " · log scale")
-        plt.ylabel("accuracy %")
+        plt.ylabel("accuracy %" + (" (◆ at the device's resolution, others at the trials')"
+                                   if there else ""))
         self.refresh()
+
+
+def _y(option: Option) -> float:
+    return 100 * deciding_accuracy(option)
 
 
 def _ticks(low: float, high: float) -> list[float]:

@@ -177,6 +177,7 @@ CASES = [
     (["search", "--trials", "0"], "--trials must be"),
     (["search", "--trials", "-1"], "--trials must be"),
     (["search", "--jobs", "0"], "--jobs must be"),
+    (["search", "--epochs", "0"], "--epochs must be 1..1000"),
     (["search", "--jobs", "2", "--storage", "sqlite:///{w}/new.db"], "SQLite does not"),
     (["search", "--storage", "{w}/mine.db"], "not an Optuna journal"),
     (["search", "--dataset", "cifar10"], "unknown dataset"),

@@ -52,9 +52,9 @@ def _tables(url: str) -> set[str]:
 
 def test_worker_processes_share_one_study_without_losing_or_repeating_a_trial(server):
     url = _database(server, "shared")
-    search("mobilenetv3", "unseen", trials=1, storage=url)  # the study and cached weights
+    search("mobilenetv3", "unseen", trials=1, storage=url, epochs=1)  # the study, weights
     env = {**os.environ, "ADVISOR_NO_PROGRESS": "1"}
-    command = [sys.executable, "-m", "advisor", "search", "--storage", url]
+    command = [sys.executable, "-m", "advisor", "search", "--epochs", "1", "--storage", url]
     hosts = [subprocess.Popen([*command, "--trials", "2", "--jobs", "2"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True),
              subprocess.Popen([*command, "--trials", "1"], env=env,
@@ -62,7 +62,7 @@ def test_worker_processes_share_one_study_without_losing_or_repeating_a_trial(se
     for host in hosts:
         _, err = host.communicate(timeout=600)
         assert host.returncode == 0, err
-    study = open_study("mobilenetv3", "unseen", url, create=False)
+    study = open_study("mobilenetv3", "unseen", url, epochs=1, create=False)
     assert sorted(t.number for t in study.trials) == list(range(4))
     assert all(t.state == State.COMPLETE for t in study.trials)
     draws = [(tuple(sorted(t.params.items())), seed_of(t)) for t in study.trials]

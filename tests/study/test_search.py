@@ -2,6 +2,7 @@
 
 import optuna
 import pytest
+from fake_trials import fake_result
 
 from advisor.config import TrialConfig
 from advisor.errors import AdvisorError
@@ -140,7 +141,7 @@ def test_a_dead_workers_trial_is_failed_and_retried_and_a_rerun_draws_anew(stora
 
     monkeypatch.setattr(study_storage, "HEARTBEAT_SECONDS", 1)
     monkeypatch.setattr(study_storage, "GRACE_SECONDS", 1)
-    monkeypatch.setattr("advisor.training.trial.run_trial", _fake_result)
+    monkeypatch.setattr("advisor.training.trial.run_trial", fake_result)
     first = search("mobilenetv3", "unseen", trials=3, storage=storage, epochs=1)
     dead = first.ask()  # a worker that was killed: a RUNNING trial, no more heartbeats
     first._storage.record_heartbeat(dead._trial_id)
@@ -162,20 +163,6 @@ def test_a_study_of_another_task_is_not_mixed(storage):
         open_study("mobilenetv3", "shift", storage, name="mine", epochs=1, create=False)
 
 
-def _fake_result(config, **_):
-    """A trial result without training: the search's bookkeeping is what is under test."""
-    from advisor.cost import profile_config
-    from advisor.training.trial import MeasuredCost, TrialResult
-
-    cost = profile_config(config.model, config.cost_config(), 2, 32)
-    return TrialResult(config=config, accuracy_before=0.5,
-                       accuracy_after=0.5 + 0.01 * (config.rank or 0), source_accuracy=0.9,
-                       params_total=cost.params.total, params_trainable=cost.params.trainable,
-                       steps=1, train_seconds=0.0, wall_seconds=0.0,
-                       cost=MeasuredCost(batch_size=2, resolution=32, flops=cost.flops,
-                                         memory=cost.memory, storage_bytes=cost.storage_bytes))
-
-
 @pytest.mark.slow
 def test_front_runners_are_run_again_under_new_seeds(storage, monkeypatch):
     """From the thirteenth trial on, one trial in four re-runs the most accurate configuration
@@ -183,7 +170,7 @@ def test_front_runners_are_run_again_under_new_seeds(storage, monkeypatch):
     the search; nothing is left queued."""
     from advisor.study import repeats
 
-    monkeypatch.setattr("advisor.training.trial.run_trial", _fake_result)
+    monkeypatch.setattr("advisor.training.trial.run_trial", fake_result)
     study = search("mobilenetv3", "unseen", trials=20, storage=storage, epochs=1)
     assert len(study.trials) == 20
     assert not [t for t in study.trials if t.state == optuna.trial.TrialState.WAITING]
@@ -205,7 +192,7 @@ def test_a_short_search_confirms_at_most_a_quarter_of_its_trials(storage, monkey
     """Nothing is repeated in the opening (twelve trials), and a search extended a few trials
     at a time keeps exploring: three more confirm nothing; of the next four, the last
     confirms the front-runner (and the first is the periodic repeat)."""
-    monkeypatch.setattr("advisor.training.trial.run_trial", _fake_result)
+    monkeypatch.setattr("advisor.training.trial.run_trial", fake_result)
     for trials in (12, 3):
         study = search("mobilenetv3", "unseen", trials=trials, storage=storage, epochs=1)
         assert not [t for t in study.trials if "seed" in t.user_attrs]
@@ -226,7 +213,7 @@ def test_the_search_opens_with_the_baselines_then_distinct_configurations_of_the
     from advisor.study.opening import opening
 
     candidates = valid_configs("mobilenet_v3_small", grid("mobilenet_v3_small"))
-    monkeypatch.setattr("advisor.training.trial.run_trial", _fake_result)
+    monkeypatch.setattr("advisor.training.trial.run_trial", fake_result)
     study = search("mobilenetv3", "unseen", trials=draws.RANDOM + 5, storage=storage, epochs=1)
     order = opening("mobilenet_v3_small", 0, candidates)
     baselines = [trial_params(b, "mobilenet_v3_small")[0] for b in BASELINES.values()]
@@ -254,7 +241,7 @@ def test_after_the_opening_the_surrogate_chooses_and_workers_do_not_collide(stor
     from advisor.space import trial_params
     from advisor.study.next_candidate import guided_params
 
-    monkeypatch.setattr("advisor.training.trial.run_trial", _fake_result)
+    monkeypatch.setattr("advisor.training.trial.run_trial", fake_result)
     study = search("mobilenetv3", "unseen", trials=8, storage=storage, epochs=1)
     candidates = [Config(method=m, rank=r, targets="no-depthwise")
                   for m in ("lora", "dora") for r in (1, 4, 16, 32)] + [Config(method="head")]
@@ -297,7 +284,7 @@ def test_a_study_extended_later_measures_its_untried_baselines_first(storage, mo
         != b.evidence_config() for b in lacking)]
     assert len(kept) < len(recorded)
     seed_study(kept, storage)
-    monkeypatch.setattr("advisor.training.trial.run_trial", _fake_result)
+    monkeypatch.setattr("advisor.training.trial.run_trial", fake_result)
     study = search("mobilenetv3", "unseen", trials=3, storage=storage, epochs=4)
     new = [TrialConfig.model_validate(t.user_attrs["result"]["config"]).as_config()
            .evidence_config() for t in study.trials[len(kept):]]
@@ -311,7 +298,7 @@ def test_a_study_with_the_program_optimizer_is_its_own_and_draws_what_a_program_
 
     seen = []
     monkeypatch.setattr("advisor.training.trial.run_trial",
-                        lambda config, **kw: seen.append(config) or _fake_result(config))
+                        lambda config, **kw: seen.append(config) or fake_result(config))
     study = search("mobilenet_v3_small", "unseen", trials=4, storage=storage, epochs=1,
                    optimizer="sgd")
     assert study.study_name.endswith(":e1:sgd") and study.user_attrs["optimizer"] == "sgd"

@@ -9,6 +9,7 @@ import time
 
 import optuna
 import pytest
+from fake_trials import fake_result
 
 from advisor.study.dead_workers import fail_dead_workers, worker_mark
 from advisor.study.repeats import seed_of
@@ -42,13 +43,15 @@ def test_jobs_share_one_journal_without_losing_or_repeating_a_trial(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_same_seed_draws_and_measures_the_same_in_one_process(tmp_path):
+def test_the_same_seed_draws_and_measures_the_same_in_one_process(tmp_path, monkeypatch):
     """Four trials: the three baselines (whatever the seed), then the seed's opening."""
     runs = [search("mobilenetv3", "unseen", trials=4, storage=str(tmp_path / f"{i}.journal"),
                    epochs=1, seed=7) for i in range(2)]
     assert _draws(runs[0]) == _draws(runs[1])
     accuracies = [[r["accuracy_after"] for r in completed_results(s)] for s in runs]
     assert accuracies[0] == accuracies[1]
+    # Another seed's draws: what its trials measure is not asked here, so none trains.
+    monkeypatch.setattr("advisor.training.trial.run_trial", fake_result)
     other = search("mobilenetv3", "unseen", trials=4, storage=str(tmp_path / "o.journal"),
                    epochs=1, seed=8)
     assert _draws(other)[:3] == _draws(runs[0])[:3]
@@ -80,15 +83,16 @@ def test_a_worker_killed_mid_trial_loses_nothing_and_the_rerun_goes_on(tmp_path)
     journal = str(tmp_path / "studies.journal")
     env = {**os.environ, "ADVISOR_NO_PROGRESS": "1"}
     worker = subprocess.Popen([sys.executable, "-m", "advisor", "search", "--trials", "8",
-                               "--storage", journal], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+                               "--epochs", "1", "--storage", journal], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             time.sleep(0.5)
             if not os.path.exists(journal):
                 continue
-            trials = open_study("mobilenetv3", "unseen", journal, create=False).trials
+            trials = open_study("mobilenetv3", "unseen", journal, epochs=1,
+                                create=False).trials
             finished = sum(t.state == State.COMPLETE for t in trials)
             last = trials[-1] if trials else None
             if finished >= 2 and last.state == State.RUNNING and "worker" in last.user_attrs:
@@ -96,12 +100,12 @@ def test_a_worker_killed_mid_trial_loses_nothing_and_the_rerun_goes_on(tmp_path)
         worker.send_signal(signal.SIGKILL)
     finally:
         worker.wait()
-    before = open_study("mobilenetv3", "unseen", journal, create=False)
+    before = open_study("mobilenetv3", "unseen", journal, epochs=1, create=False)
     done = [t for t in before.trials if t.state == State.COMPLETE]
     killed = [t for t in before.trials if t.state == State.RUNNING]
     assert len(done) >= 2 and len(killed) == 1
 
-    after = search("mobilenetv3", "unseen", trials=2, storage=journal)
+    after = search("mobilenetv3", "unseen", trials=2, storage=journal, epochs=1)
     by_state = {s: [t for t in after.trials if t.state == s] for s in State}
     assert not by_state[State.RUNNING] and not by_state[State.WAITING]
     assert [t.number for t in by_state[State.FAIL]] == [killed[0].number]
