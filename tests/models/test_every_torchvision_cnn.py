@@ -1,6 +1,6 @@
 """Every torchvision classifier: a CNN gets blocks and a head, anything else is refused in one
 line with its reason; one model of each kind of block gets an exact fake-mode profile of LoRA
-r4 at depth half. Profiling all 53 CNNs takes minutes on 2 cores: benchmarks/any_cnn.py does
+r4 at depth half. Profiling all 68 CNNs takes minutes on 2 cores: benchmarks/any_cnn.py does
 it and prints the counts."""
 
 import pytest
@@ -20,7 +20,7 @@ PROFILED = ("alexnet", "convnext_tiny", "densenet121", "efficientnet_b0", "effic
             "shufflenet_v2_x0_5", "squeezenet1_1", "vgg11", "vgg11_bn")
 
 
-@pytest.mark.slow  # builds each of 80 models on the meta device: about 20 s on 2 cores
+@pytest.mark.slow  # builds each of 80 models on the meta device: about 35 s on 2 cores
 def test_every_torchvision_classifier_gets_a_spec_or_is_refused_in_one_line():
     supported, refused = [], {}
     for name in builders():
