@@ -42,10 +42,18 @@ def _runs(work: Path, config, model: str, task: str, seeds: list[int],
                        + ("" if resolution is None else f"-r{resolution}") + ".json")
         if not path.exists():
             result = run_trial(trial, profile=False)
-            path.write_text(json.dumps({"accuracy": result.accuracy_after}))
+            # the thread count changes full fine-tuning's figures (docs/transfer.md)
+            path.write_text(json.dumps({"accuracy": result.accuracy_after,
+                                        "threads": _threads()}))
         out.append(json.loads(path.read_text())["accuracy"])
         print(f"  {trial.label} seed {seed}: {out[-1]:.1%}", flush=True)
     return out
+
+
+def _threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
 
 
 def _said(accuracy: float, runs: int, confirmed, resolution: int | None) -> tuple[float, int]:
@@ -101,7 +109,8 @@ def main() -> None:
     ours = measured["recommendation"]
     where = "" if args.resolution is None else f" at {args.resolution} px"
     print(f"\n{model} / {args.task} on {args.device}, new seeds {args.seeds} "
-          f"(shipped protocol{where}):")
+          f"(shipped protocol{where}; new runs with torch at {_threads()} threads, "
+          "OMP_NUM_THREADS sets it):")
     print(f"{'':<18} {'configuration':<24} {'answer said':>22} {'RAM':>10} "
           f"{'new seeds':>14} {'vs answer':>16}")
     lost = []
