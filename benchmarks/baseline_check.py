@@ -42,18 +42,11 @@ def _runs(work: Path, config, model: str, task: str, seeds: list[int],
                        + ("" if resolution is None else f"-r{resolution}") + ".json")
         if not path.exists():
             result = run_trial(trial, profile=False)
-            # the thread count changes full fine-tuning's figures (docs/transfer.md)
             path.write_text(json.dumps({"accuracy": result.accuracy_after,
-                                        "threads": _threads()}))
+                                        "threads": result.threads}))
         out.append(json.loads(path.read_text())["accuracy"])
         print(f"  {trial.label} seed {seed}: {out[-1]:.1%}", flush=True)
     return out
-
-
-def _threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
 
 
 def _said(accuracy: float, runs: int, confirmed, resolution: int | None) -> tuple[float, int]:
@@ -78,6 +71,8 @@ def main() -> None:
     parser.add_argument("--resolution", type=int, default=None,
                         help="train at this resolution (default: the shipped protocol's)")
     args = parser.parse_args()
+    import torch
+
     from advisor.decision.explain import human_bytes
     from advisor.decision.recommend import recommend
     from advisor.quiet import quiet_third_party
@@ -109,8 +104,8 @@ def main() -> None:
     ours = measured["recommendation"]
     where = "" if args.resolution is None else f" at {args.resolution} px"
     print(f"\n{model} / {args.task} on {args.device}, new seeds {args.seeds} "
-          f"(shipped protocol{where}; new runs with torch at {_threads()} threads, "
-          "OMP_NUM_THREADS sets it):")
+          f"(shipped protocol{where}; new runs with torch at {torch.get_num_threads()} "
+          "threads, OMP_NUM_THREADS sets it):")
     print(f"{'':<18} {'configuration':<24} {'answer said':>22} {'RAM':>10} "
           f"{'new seeds':>14} {'vs answer':>16}")
     lost = []

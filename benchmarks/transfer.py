@@ -87,18 +87,10 @@ def _run(work: Path, config, model: str, seed: int, **where) -> dict:
     if not path.exists():
         started = time.perf_counter()
         result = run_trial(trial, profile=False)
-        # the thread count changes full fine-tuning's figures (docs/transfer.md): kept with
-        # each run so a figure can be repeated
         path.write_text(json.dumps({"key": trial.key(), "accuracy": result.accuracy_after,
                                     "seconds": time.perf_counter() - started,
-                                    "threads": _threads()}))
+                                    "threads": result.threads}))
     return json.loads(path.read_text())
-
-
-def _threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
 
 
 def _mean_se(values: list[float]) -> tuple[float, float | None]:
@@ -233,6 +225,8 @@ def main() -> None:
                         help="write the figures to advisor/shipped/transfer.json, which the "
                              "recommendation's notes cite")
     args = parser.parse_args()
+    import torch
+
     from advisor.quiet import quiet_third_party
     from advisor.zoo import resolve_model
 
@@ -246,8 +240,8 @@ def main() -> None:
     report = ["# Does the evidence transfer? (benchmarks/transfer.py)", "",
               f"`python benchmarks/transfer.py {' '.join(sys.argv[1:])}`, "
               f"{datetime.now(UTC).date()}, on {os.cpu_count()} CPU cores, new runs with torch "
-              f"at {_threads()} threads (OMP_NUM_THREADS; full fine-tuning's figures depend on "
-              "it, docs/transfer.md). What it measures: "
+              f"at {torch.get_num_threads()} threads (OMP_NUM_THREADS; full fine-tuning's "
+              "figures depend on it, docs/transfer.md). What it measures: "
               "the script's docstring. The figures a recommendation cites come from "
               "`--ship` (advisor/shipped/transfer.json).", ""]
     for model in (resolve_model(m).name for m in args.models.split(",")):

@@ -58,6 +58,10 @@ class TrialResult(BaseModel):
     train_seconds: float = Field(description="The fine-tune itself (host CPU).")
     wall_seconds: float = Field(description="Whole trial, pretraining cache load included.")
     cost: MeasuredCost | None = Field(None, description="Measured on steps 1-2 of this trial.")
+    # The order of floating-point sums follows torch's thread count, and a short fine-tune can
+    # amplify it: full fine-tuning at 32 px moved 14.8 points on one seed between 1 and 2
+    # threads (docs/transfer.md). None: a result stored before the count was kept.
+    threads: int | None = Field(None, description="torch's intra-op threads while it trained.")
 
 
 def check_config(model: str, config: Config) -> None:
@@ -154,4 +158,5 @@ def run_trial(config: TrialConfig, profile: bool = True) -> TrialResult:
         steps=steps,
         train_seconds=train_seconds,
         wall_seconds=time.perf_counter() - started,
+        threads=torch.get_num_threads(),
     )

@@ -54,6 +54,19 @@ def test_trial_measures_the_cost_of_its_own_steps():
     assert run_trial(config, profile=False).cost is None
 
 
+def test_a_trial_keeps_the_thread_count_it_trained_with():
+    """Full fine-tuning's figures move with torch's thread count (docs/transfer.md)."""
+    import torch
+
+    config = TrialConfig(model="mobilenetv3", task="unseen", method="head", epochs=1)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert run_trial(config, profile=False).threads == 1
+    finally:
+        torch.set_num_threads(before)
+
+
 @pytest.mark.slow
 def test_a_diverging_trial_is_a_fault_with_its_reason_not_an_accuracy():
     """LoRA at lr 0.99 drives the loss to NaN within an epoch: the trial says so instead of
