@@ -163,8 +163,9 @@ def write_report() -> None:
              "run.", "",
              "| model | task | optimizer | trials | configurations tried | repeated "
              "| seed noise sd | held-out inside 90% interval | inside ± CV MAE | CV MAE "
-             "| best measured mean | source model's accuracy | built | trial time |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| best measured mean | source model's accuracy | built | trial time "
+             "| torch threads per trial |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     versions = {}
     for path in sorted(shipped.FOLDER.glob("evidence-*.json")):
         d = shipped.read_document(path)
@@ -187,7 +188,7 @@ def write_report() -> None:
             f"({best['runs']} run{'s' if best['runs'] > 1 else ''}) "
             f"| {', '.join(f'{a:.1%}' for a in sorted(sources))} "
             f"| {d['provenance']['built'][:10]} "
-            f"| {d['provenance']['trial_seconds'] / 60:.0f} min |")
+            f"| {d['provenance']['trial_seconds'] / 60:.0f} min | {_threads(d['trials'])} |")
         versions = d["provenance"]["versions"] | {"host": d["provenance"]["host"]["platform"]}
     lines += ["", "The source model is pretrained on the host that builds (cached per model): "
               "pretraining is not bit-reproducible across hosts, and the same code at "
@@ -197,6 +198,13 @@ def write_report() -> None:
               "", "Versions of the last file built: "
               + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".", ""]
     REPORT.write_text("\n".join(lines))
+
+
+def _threads(trials: list[dict]) -> str:
+    """The thread counts the trials trained with (full fine-tuning's figures depend on it,
+    docs/transfer.md); files built before trials kept it say so."""
+    counts = sorted({t["threads"] for t in trials if t.get("threads") is not None})
+    return ", ".join(map(str, counts)) if counts else "not kept"
 
 
 def main() -> None:

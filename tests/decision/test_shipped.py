@@ -24,6 +24,16 @@ PAIRS = shipped.shipped_pairs()
 STUDIES = shipped.shipped_studies()
 
 
+@pytest.fixture(scope="module")
+def script():
+    """benchmarks/ship_evidence.py, which builds the shipped files, as a module."""
+    spec = importlib.util.spec_from_file_location(
+        "ship_evidence", Path(__file__).parents[2] / "benchmarks" / "ship_evidence.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script
+
+
 def test_the_default_model_ships_both_tasks_for_both_optimizers():
     """AdamW's for advisor update, SGD's for an ExecuTorch program's recommendation."""
     for optimizer in defaults.OPTIMIZERS:
@@ -128,12 +138,9 @@ def test_a_bad_dataset_is_refused_before_any_study(monkeypatch):
         recommend("jetson-nano", dataset="mnist")
 
 
-def test_a_refit_rebuilds_the_estimates_from_the_stored_trials_alone(tmp_path, monkeypatch):
+def test_a_refit_rebuilds_the_estimates_from_the_stored_trials_alone(script, tmp_path,
+                                                                    monkeypatch):
     """ship_evidence.py --refit: what lands a change to the surrogate without retraining."""
-    spec = importlib.util.spec_from_file_location(
-        "ship_evidence", Path(__file__).parents[2] / "benchmarks" / "ship_evidence.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
     model, task = PAIRS[0]
     original = json.loads(shipped.evidence_file(model, task).read_text())
     stale = original | {"estimates": [row | {"accuracy": 0.0} for row in original["estimates"]]}
@@ -149,6 +156,15 @@ def test_a_refit_rebuilds_the_estimates_from_the_stored_trials_alone(tmp_path, m
     assert refitted["trials"] == original["trials"]
     assert refitted["provenance"]["built"] == original["provenance"]["built"]
     assert "refitted" in refitted["provenance"]
+
+
+def test_the_report_says_which_thread_counts_the_trials_trained_with(script):
+    """Full fine-tuning's figures move with torch's thread count (docs/transfer.md): files
+    built since trials keep it say it for every trial, older ones say it was not kept."""
+    assert script._threads([{"threads": 1}, {"threads": 2}, {"threads": 1}]) == "1, 2"
+    assert script._threads([{"threads": None}, {}]) == "not kept"
+    rebuilt = shipped.read_document(shipped.evidence_file("resnet18", "unseen"))
+    assert all(t["threads"] == 1 for t in rebuilt["trials"])  # 2 workers on 2 cores
 
 
 def test_exported_costs_are_the_ones_recommendations_used_and_suffice(tmp_path, monkeypatch):
