@@ -157,13 +157,18 @@ def ties(group: list, prefer: str) -> str | None:
     names = [o.label for o in group[:3]] + ([f"{len(group) - 3} more"] if len(group) > 3 else [])
     best = group[0]
     mine, theirs = getattr(chosen, PREFERENCES[prefer]), getattr(best, PREFERENCES[prefer])
-    saving = (f"{chosen.label} needs {1 - mine / theirs:.0%} less {COST_WORDS[prefer]} than "
-              f"{best.label}" if theirs > 0 and mine < theirs and chosen is not best
+    saving = (f"{chosen.label} needs {_share(1 - mine / theirs)} less {COST_WORDS[prefer]} "
+              f"than {best.label}" if theirs > 0 and mine < theirs and chosen is not best
               else f"{chosen.label} needs the least {COST_WORDS[prefer]}")
     shown = confirmed(best.confirmed) if chosen.standing.resolution else accuracy(best)
     return (f"{', '.join(names[:-1])} and {names[-1]} cannot be told apart: each lies at most "
             f"{100 * chosen.standing.error:.1f} points below the most accurate, "
             f"{shown} ({TIE_TEST}); {saving} (--prefer memory|time|flash)")
+
+
+def _share(fraction: float) -> str:
+    """'40%', or '0.04%' where whole percents would print a real saving as '0%'."""
+    return f"{fraction:.0%}" if fraction >= 0.005 else f"{100 * fraction:.2g}%"
 
 
 def decided_there(option) -> bool:

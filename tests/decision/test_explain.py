@@ -44,3 +44,16 @@ def test_constraint_names_in_a_cell():
     assert explain.constraint_names([ram, time]) == "RAM+time"
     assert explain.constraint_names([]) == ""
     assert explain.short_violation(ram).startswith("RAM ")
+
+
+def test_a_tie_never_calls_a_saving_zero_percent():
+    """resnet18 `shift` on the Jetson: LoRA r1 pointwise needs 0.006% less RAM than LoRA r2
+    pointwise (its smaller adapters); whole percents printed it as '0% less'."""
+    import re
+
+    from advisor.decision.recommend import recommend
+
+    ties = recommend("jetson-nano", "resnet18", "shift").ties
+    share = re.search(r"needs ([0-9.e-]+)% less RAM", ties)
+    assert share and float(share.group(1)) > 0
+    assert explain._share(0.4) == "40%" and explain._share(0.0004) == "0.04%"
