@@ -4,26 +4,25 @@
         [--devices jetson-nano,raspberry-pi-4-2gb,esp32-s3-psram] [--seeds 3]
         [--search-seeds 5] [--budgets 0.1,0.2,0.4] [--ranks 1,2,4,8,16,32]
         [--depths all,half,quarter,last] [--epochs 4] [--jobs 2]
-        [--report docs/regret.md]
+        [--truths benchmarks/truths] [--report docs/regret.md]
 
 1. Ground truth: every configuration of the grid the recommender considers (method x rank x
    target policy x depth that the model accepts; --ranks and --depths narrow the grid for the
    truth and the recommender alike), trained --seeds times (seeds 0, 1, ...) at the method's
-   default learning rate on Fashion-MNIST (tasks.py's protocol); each run is kept in the cache
-   as it finishes, so a killed run resumes. A configuration's true accuracy is its mean.
+   default learning rate on Fashion-MNIST (tasks.py's protocol); each run is kept in
+   benchmarks/truths/ (committed, so a truth is measured once) as it finishes, so a killed
+   run resumes. A configuration's true accuracy is its mean.
 2. Per device: the exact cost of every configuration at the device's batch and resolution;
    the oracle (the best feasible true mean) and the cheapest configuration by RAM within 0.5
    points of it.
 3. Per budget (a share of the grid's configurations, as trials) and search seed:
-   - advisor: `advisor search`'s own loop (distinct configurations of the grid in a seeded
-     order, then the untried ones the surrogate rates highest, draws.py; the front-runners
-     repeated under new seeds), each trial
-     looked up in the ground truth (the
-     run of the seed it asks for, or another unused run of that configuration when the
-     search draws it again at another learning rate, which the truth does not vary) instead
-     of retrained; then
-     the surrogate and the recommender as `advisor recommend` runs them (ties to the least
-     RAM);
+   - advisor: `advisor search`'s own loop (the baselines first, then distinct configurations
+     of the grid in a seeded order, then the untried ones the surrogate rates highest,
+     advisor/study/next_candidate.py; the front-runners repeated under new seeds), each trial
+     looked up in the ground truth (the run of the seed it asks for, or another unused run of
+     that configuration when the search draws it again at another learning rate, which the
+     truth does not vary) instead of retrained; then the surrogate and the recommender as
+     `advisor recommend` runs them (ties to the least RAM);
    - random search: that many distinct random configurations, one run each (seed 0), the
      feasible one with the best measured accuracy;
    - fixed rules: always full fine-tuning, always LoRA r8 (no-depthwise), always head-only.
@@ -47,7 +46,7 @@ from pathlib import Path
 sys.path.append(str(Path(__file__).resolve().parent))  # its parts, also when loaded by path
 import regret_report as report
 from regret_replay import device_rows, searched
-from regret_truth import DATASET, measure_truth, the_grid
+from regret_truth import DATASET, TRUTHS, measure_truth, the_grid
 
 from advisor import space
 from advisor.cost.cache import costs
@@ -67,6 +66,9 @@ def main() -> None:
     parser.add_argument("--depths", default=",".join(space.DEPTHS))
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--jobs", type=int, default=2, help="processes training the truth")
+    parser.add_argument("--truths", type=Path, default=TRUTHS,
+                        help="the folder of measured truths, read and extended run by run "
+                        "(default: the committed benchmarks/truths)")
     parser.add_argument("--report", help="also write the figures there, as this command's "
                         "section (docs/regret.md)")
     args = parser.parse_args()
@@ -83,7 +85,7 @@ def main() -> None:
             data = load_task(task, DATASET)
             samples, num_classes = len(data.target.train), data.target.num_classes
             truth = measure_truth(model, task, configs, args.seeds, args.epochs,
-                                  args.jobs)
+                                  args.jobs, args.truths)
             peak = {c: cost.memory.peak_bytes for c, cost in
                     costs(model, configs, 32, 32, num_classes).items()}
             means = {c: truth.mean(c) for c in configs}
