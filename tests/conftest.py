@@ -1,7 +1,10 @@
 """Shared fixtures. Pretrained checkpoints live in advisor's normal cache (ADVISOR_CACHE_DIR or
 the user cache), so the whole suite — and every later run — pays source pretraining once."""
 
+import importlib.util
 import os
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -9,6 +12,7 @@ import torch
 os.environ.setdefault("ADVISOR_NO_PROGRESS", "1")
 os.environ.setdefault("ADVISOR_THREADS", "2")  # the CLI's choice fixed (tests/test_threads.py)
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
 
 
 @pytest.fixture(scope="session")
@@ -59,3 +63,27 @@ def user_error(capsys):
         return lines[0]
 
     return run
+
+
+@pytest.fixture(scope="module")
+def benchmark_script():
+    """``load(name)`` imports benchmarks/<name>.py (the scripts are not a package) as the module
+    ``<name>_benchmark``: in sys.modules while the test module runs (a script's dataclasses
+    look their module up there) and with benchmarks/ on sys.path (scripts import their
+    siblings by name); both undone after."""
+    loaded: list[str] = []
+    sys.path.insert(0, str(BENCHMARKS))
+
+    def load(name: str):
+        spec = importlib.util.spec_from_file_location(f"{name}_benchmark",
+                                                      BENCHMARKS / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        loaded.append(spec.name)
+        spec.loader.exec_module(module)
+        return module
+
+    yield load
+    for name in loaded:
+        sys.modules.pop(name, None)
+    sys.path.remove(str(BENCHMARKS))

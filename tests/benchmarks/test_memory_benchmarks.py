@@ -1,26 +1,12 @@
 """benchmarks/memory_vs_reality.py's choice of the bound and benchmarks/process_baseline.py's
 reading of a fresh process, without their runs (minutes each)."""
 
-import importlib.util
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-SCRIPTS = Path(__file__).parents[2] / "benchmarks"
 MIB = 2**20
-
-
-def _load(name: str):
-    sys.path.insert(0, str(SCRIPTS))  # process_baseline imports its sibling update_check
-    try:
-        spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(SCRIPTS))
 
 
 def _row(model: str, workspace_mib: float, real_mib: float):
@@ -28,8 +14,8 @@ def _row(model: str, workspace_mib: float, real_mib: float):
     return (model, None, 32, 224, cost, {"real": real_mib * MIB})
 
 
-def test_the_bound_to_ship_leaves_no_held_out_model_under(capsys):
-    reality = _load("memory_vs_reality")
+def test_the_bound_to_ship_leaves_no_held_out_model_under(capsys, benchmark_script):
+    reality = benchmark_script("memory_vs_reality")
     # model "c" carries 10 MiB more runtime than the others: a fit on "a" and "b" is under it
     rows = [_row(m, w, 40 + extra + 1.05 * w) for m, extra in (("a", 0), ("b", 0), ("c", 10))
             for w in (50, 200, 800)]
@@ -43,8 +29,8 @@ def test_the_bound_to_ship_leaves_no_held_out_model_under(capsys):
     assert 8 <= margin <= 12  # the smallest margin that covers "c" (to the fit's 2 MiB grid)
 
 
-def test_a_fresh_process_reads_its_resident_set():
-    baseline = _load("process_baseline")
+def test_a_fresh_process_reads_its_resident_set(benchmark_script):
+    baseline = benchmark_script("process_baseline")
     found = baseline.imported(sys.executable, "import torch")
     assert found["VmRSS"] == pytest.approx(found["RssAnon"] + found["RssFile"], abs=8 * MIB)
     assert found["VmRSS"] > 100 * MIB  # torch alone is hundreds of MiB

@@ -1,23 +1,15 @@
 """benchmarks/regret.py's report: one section per command, so truths measured in separate
 sessions (one model or task at a time) add up in docs/regret.md instead of replacing it."""
 
-import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).parents[2] / "benchmarks" / "regret.py"
-
 
 @pytest.fixture(scope="module")
-def regret():
-    spec = importlib.util.spec_from_file_location("regret_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules[spec.name]
+def regret(benchmark_script):
+    return benchmark_script("regret")
 
 
 def write(regret, monkeypatch, path: Path, args: list[str], figure: str) -> None:

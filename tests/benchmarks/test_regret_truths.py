@@ -1,9 +1,7 @@
 """The regret benchmark's committed truths (benchmarks/truths/): measured once, replayed by
 anyone without training, and never a mix of runs from two pretrained checkpoints."""
 
-import importlib.util
 import json
-import sys
 import types
 from pathlib import Path
 
@@ -13,19 +11,14 @@ from torch import nn
 
 from advisor.config import Config, TrialConfig
 
-SCRIPT = Path(__file__).parents[2] / "benchmarks" / "regret_truth.py"
+TRUTHS = Path(__file__).parents[2] / "benchmarks" / "truths"
 RANKS = [2, 8, 32]  # the grid every committed truth was measured on (docs/regret.md)
 SEEDS = 3
 
 
 @pytest.fixture(scope="module")
-def truth():
-    spec = importlib.util.spec_from_file_location("regret_truth_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules[spec.name]
+def truth(benchmark_script):
+    return benchmark_script("regret_truth")
 
 
 def _linear(seed: int) -> nn.Module:
@@ -69,7 +62,7 @@ def test_a_whole_truth_is_read_back_without_training(truth, tmp_path):
     assert measured.mean(configs[0]) == pytest.approx(0.55)
 
 
-@pytest.mark.parametrize("path", sorted(Path(SCRIPT.parent / "truths").glob("*.json")),
+@pytest.mark.parametrize("path", sorted(TRUTHS.glob("*.json")),
                          ids=lambda p: p.stem)
 def test_a_committed_truth_is_whole_and_from_one_checkpoint(truth, path):
     """Whole: the grid's every configuration under every seed, so that a replay on a fresh

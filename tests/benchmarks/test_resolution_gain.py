@@ -1,25 +1,16 @@
 """benchmarks/resolution_gain.py: the held-out predictors of a configuration's accuracy at
 another resolution (issue 30, item 3)."""
 
-import importlib.util
 import sys
-from pathlib import Path
 
 import pytest
 
 from advisor.config import Config
 
-SCRIPT = Path(__file__).parents[2] / "benchmarks" / "resolution_gain.py"
-
 
 @pytest.fixture(scope="module")
-def gain():
-    spec = importlib.util.spec_from_file_location("resolution_gain_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules[spec.name]
+def gain(benchmark_script):
+    return benchmark_script("resolution_gain")
 
 
 def test_the_frozen_share_counts_blocks_from_the_head(gain):

@@ -2,9 +2,7 @@
 decides on: the package reads them back as written, with the t quantile of their pooled
 degrees of freedom computed by scipy where they were measured."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 from scipy.stats import t
@@ -12,15 +10,10 @@ from scipy.stats import t
 from advisor.config import Config
 from advisor.decision import transfer
 
-SCRIPT = Path(__file__).parents[2] / "benchmarks" / "transfer.py"
-
 
 @pytest.fixture(scope="module")
-def script():
-    spec = importlib.util.spec_from_file_location("transfer_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def script(benchmark_script):
+    return benchmark_script("transfer")
 
 
 def test_a_shipped_column_reads_back_with_its_quantile(script, tmp_path, monkeypatch):

@@ -2,25 +2,15 @@
 without repeating a finished run, and the table's verdicts say what the issue asks."""
 
 import argparse
-import importlib.util
 import json
 import math
-import sys
-from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).parents[2] / "benchmarks"
-
 
 @pytest.fixture(scope="module")
-def check():
-    sys.path.insert(0, str(SCRIPTS))  # it imports its sibling update_check_hand
-    spec = importlib.util.spec_from_file_location("update_check", SCRIPTS / "update_check.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    yield module
-    sys.path.remove(str(SCRIPTS))
+def check(benchmark_script):
+    return benchmark_script("update_check")
 
 
 def _record(model, config, seed, kind, accuracy, **more):

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -25,13 +24,9 @@ STUDIES = shipped.shipped_studies()
 
 
 @pytest.fixture(scope="module")
-def script():
+def script(benchmark_script):
     """benchmarks/ship_evidence.py, which builds the shipped files, as a module."""
-    spec = importlib.util.spec_from_file_location(
-        "ship_evidence", Path(__file__).parents[2] / "benchmarks" / "ship_evidence.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    return script
+    return benchmark_script("ship_evidence")
 
 
 def test_the_default_model_ships_both_tasks_for_both_optimizers():
