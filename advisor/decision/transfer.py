@@ -13,10 +13,12 @@ model's, named as such; a resolution beyond the measured ones is said to be unme
 from __future__ import annotations
 
 import json
+import statistics
 from functools import cache
 
 from advisor.config import Config
 from advisor.decision.shipped import FOLDER
+from advisor.methods import METHODS
 
 FORMAT = 1
 TRANSFER_FILE = FOLDER / "transfer.json"
@@ -92,7 +94,43 @@ def resolution_note(model: str, resolution: int) -> str:
     beyond = max(columns)
     unmeasured = (f"; nothing above {beyond} px was measured" if resolution > beyond else "")
     return (f"{_about(model, measured, entry)}: {group['from']} -> "
-            f"{_figure(name, figure, group['from'], len(entry['seeds']))}{unmeasured}")
+            f"{_figure(name, figure, group['from'], len(entry['seeds']))}"
+            f"{_depth_gains(group, name)}{unmeasured}")
+
+
+def _depth_gains(group: dict, name: str) -> str:
+    """How much the updates of the last blocks gained from the trials' resolution to ``name``,
+    against the updates of all blocks ('' without the runs of both columns). Why: at 32 px
+    MobileNetV3's last feature maps are 1x1, so an update of the last blocks alone learns
+    little there and much more at 224 px (docs/transfer.md); a reader comparing a
+    depth-limited option's 32-px figure with the answer's should know which way it errs."""
+    runs = group.get("runs", {})
+    if group["from"] not in runs or name not in runs:
+        return ""
+    low, high = (
+        {Config.model_validate(r["config"]): statistics.mean(r["accuracies"])
+         for r in runs[column]["configurations"]} for column in (group["from"], name))
+    gains = {c: 100 * (high[c] - low[c]) for c in high if c in low
+             and METHODS[c.method].reaches_backbone}
+    last = [g for c, g in gains.items() if c.depth is not None]
+    whole = [g for c, g in gains.items() if c.depth is None]
+    if not last or not whole:
+        return ""
+    said = (f"; from {group['from']} to {name} the {_updates(len(last))} of the last blocks "
+            f"measured gained {_span(last)} points, the {len(whole)} of all blocks "
+            f"{_span(whole)}")
+    if min(last) > max(whole):
+        said += f": a {group['from']} figure understates an update of the last blocks there"
+    return said
+
+
+def _updates(count: int) -> str:
+    return f"{count} update" + "s" * (count != 1)
+
+
+def _span(values: list[float]) -> str:
+    low, high = min(values), max(values)
+    return f"{low:+.1f}" if len(values) == 1 else f"{low:+.1f} to {high:+.1f}"
 
 
 def data_note(model: str, task: str) -> str:

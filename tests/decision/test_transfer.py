@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from advisor.config import Config
 from advisor.decision import transfer
 from advisor.decision.recommend import decide, evidence_for
 
@@ -52,6 +53,47 @@ def test_a_column_with_fewer_seeds_says_how_many(measured):
     assert "(full) 0.7 points (one seed, no standard error) below the best there" in note
     assert "nothing above" not in note
     assert "(1 seed there)" not in transfer.resolution_note("mobilenet_v3_small", 96)
+
+
+def _column(accuracies: dict[Config, float]) -> dict:
+    return {"configurations": [{"config": c.model_dump(mode="json"), "accuracies": [a, a]}
+                               for c, a in accuracies.items()]}
+
+
+LAST3 = Config(method="lora", rank=4, depth=3)
+FULL = Config(method="full")
+BIAS = Config(method="bias")
+HEAD = Config(method="head")
+
+
+def _with_runs(path, at_96: dict[Config, float]) -> None:
+    document = json.loads(path.read_text())
+    group = document["models"]["mobilenet_v3_small"]["groups"]["resolution"]
+    group["runs"] = {"32 px": _column({LAST3: 0.70, FULL: 0.90, BIAS: 0.85, HEAD: 0.60}),
+                     "96 px": _column(at_96)}
+    path.write_text(json.dumps(document))
+    transfer._models.cache_clear()
+
+
+def test_the_gain_of_updates_of_the_last_blocks_is_set_against_all_blocks(measured):
+    _with_runs(measured, {LAST3: 0.85, FULL: 0.92, BIAS: 0.88, HEAD: 0.75})
+    note = transfer.resolution_note("mobilenet_v3_small", 224)
+    assert ("from 32 px to 96 px the 1 update of the last blocks measured gained +15.0 "
+            "points, the 2 of all blocks +2.0 to +3.0: a 32 px figure understates an update "
+            "of the last blocks there") in note  # head-only (+15.0) is neither
+
+
+def test_no_direction_is_claimed_where_the_gains_overlap(measured):
+    _with_runs(measured, {LAST3: 0.72, FULL: 0.93, BIAS: 0.86, HEAD: 0.60})
+    note = transfer.resolution_note("mobilenet_v3_small", 96)
+    assert "gained +2.0 points, the 2 of all blocks +1.0 to +3.0" in note
+    assert "understates" not in note
+
+
+def test_the_shipped_runs_show_the_last_blocks_understated_at_224_px():
+    transfer._models.cache_clear()
+    for model in ("mobilenet_v3_small", "mobilenet_v3_small_050"):
+        assert "understates an update of the last blocks" in transfer.resolution_note(model, 224)
 
 
 def test_another_models_figures_are_named_as_such(measured):
