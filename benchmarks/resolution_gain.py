@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from advisor.config import Config
+from advisor.decision.transfer import column_runs
 from advisor.methods import METHODS
 
 DEFAULT = Path(__file__).resolve().parents[1] / "advisor" / "shipped" / "transfer.json"
@@ -46,9 +47,8 @@ def frozen_share(config: Config, blocks: int) -> float:
 def columns(document: dict, model: str) -> dict[int, dict[Config, list[float]]]:
     """Per resolution, each configuration's accuracies (points) over the seeds."""
     runs = document["models"][model]["groups"]["resolution"]["runs"]
-    return {int(name.split()[0]): {Config.model_validate(r["config"]):
-                                   [100 * a for a in r["accuracies"]]
-                                   for r in column["configurations"]}
+    return {int(name.split()[0]): {c: [100 * a for a in accuracies]
+                                   for c, accuracies in column_runs(column).items()}
             for name, column in runs.items()}
 
 

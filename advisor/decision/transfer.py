@@ -41,9 +41,13 @@ def resolution_runs(model: str, resolution: int) -> tuple[dict[Config, list[floa
     measured, so that a recommendation never imports scipy; NaN without any)."""
     entry = _models().get(model, {}).get("groups", {}).get("resolution", {})
     column = entry.get("runs", {}).get(f"{resolution} px", {})
-    runs = {Config.model_validate(r["config"]): list(r["accuracies"])
+    return column_runs(column), float(column.get("t_quantile_95") or "nan")
+
+
+def column_runs(column: dict) -> dict[Config, list[float]]:
+    """One shipped column's accuracies (fractions, one per seed) by configuration."""
+    return {Config.model_validate(r["config"]): list(r["accuracies"])
             for r in column.get("configurations", [])}
-    return runs, float(column.get("t_quantile_95") or "nan")
 
 
 def _whose(model: str) -> tuple[str, dict] | None:
@@ -107,9 +111,8 @@ def _depth_gains(group: dict, name: str) -> str:
     runs = group.get("runs", {})
     if group["from"] not in runs or name not in runs:
         return ""
-    low, high = (
-        {Config.model_validate(r["config"]): statistics.mean(r["accuracies"])
-         for r in runs[column]["configurations"]} for column in (group["from"], name))
+    low, high = ({c: statistics.mean(a) for c, a in column_runs(runs[column]).items()}
+                 for column in (group["from"], name))
     gains = {c: 100 * (high[c] - low[c]) for c in high if c in low
              and METHODS[c.method].reaches_backbone}
     last = [g for c, g in gains.items() if c.depth is not None]
