@@ -4,7 +4,7 @@
         [--devices jetson-nano,raspberry-pi-4-2gb,esp32-s3-psram] [--seeds 3]
         [--search-seeds 5] [--budgets 0.1,0.2,0.4] [--ranks 1,2,4,8,16,32]
         [--depths all,half,quarter,last] [--epochs 4] [--jobs 2]
-        [--truths benchmarks/truths] [--report docs/regret.md]
+        [--truths benchmarks/truths] [--blind] [--report docs/regret.md]
 
 1. Ground truth: every configuration of the grid the recommender considers (method x rank x
    target policy x depth that the model accepts; --ranks and --depths narrow the grid for the
@@ -16,9 +16,11 @@
    the oracle (the best feasible true mean) and the cheapest configuration by RAM within 0.5
    points of it.
 3. Per budget (a share of the grid's configurations, as trials) and search seed:
-   - advisor: `advisor search`'s own loop (the baselines first, then distinct configurations
-     of the grid in a seeded order, then the untried ones the surrogate rates highest,
-     advisor/study/next_candidate.py; the front-runners repeated under new seeds), each trial
+   - advisor: `advisor search --device ...`'s own loop, told the devices (the baselines
+     first, then distinct configurations of the grid in a seeded order, then the untried ones
+     the surrogate rates highest, advisor/study/next_candidate.py; the front-runners of each
+     device in turn repeated under new seeds, repeats.py; --blind: the search without
+     devices, whose repeats take the most accurate configuration whatever fits), each trial
      looked up in the ground truth (the run of the seed it asks for, or another unused run of
      that configuration when the search draws it again at another learning rate, which the
      truth does not vary) instead of retrained; then the surrogate and the recommender as
@@ -45,7 +47,7 @@ from pathlib import Path
 
 sys.path.append(str(Path(__file__).resolve().parent))  # its parts, also when loaded by path
 import regret_report as report
-from regret_replay import device_rows, searched
+from regret_replay import device_rows, options_on, searched
 from regret_truth import DATASET, TRUTHS, measure_truth, the_grid
 
 from advisor import space
@@ -69,6 +71,8 @@ def main() -> None:
     parser.add_argument("--truths", type=Path, default=TRUTHS,
                         help="the folder of measured truths, read and extended run by run "
                         "(default: the committed benchmarks/truths)")
+    parser.add_argument("--blind", action="store_true", help="search without being told the "
+                        "devices (its repeats then confirm the device-independent front-runner)")
     parser.add_argument("--report", help="also write the figures there, as this command's "
                         "section (docs/regret.md)")
     args = parser.parse_args()
@@ -94,8 +98,11 @@ def main() -> None:
                          f"seeds; best {best.label} {means[best]:.1%}, median "
                          f"{statistics.median(means.values()):.1%}")
             print("\n" + grids[-1], flush=True)
+            fitting = [] if args.blind else [
+                {c for c, o in options_on(truth, configs, d, samples, num_classes)[1].items()
+                 if o.feasible} for d in devices]
             searches = searched(truth, configs, fractions, args.search_seeds, peak, samples,
-                                num_classes)
+                                num_classes, fitting)
             for device in devices:
                 rows += device_rows(truth, configs, device, searches, fractions,
                                     args.search_seeds, samples, num_classes)

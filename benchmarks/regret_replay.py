@@ -29,8 +29,9 @@ CLOSE = 0.005  # "within 0.5 points of the best"
 
 
 def advisor_trials(truth: Truth, budget: int, seed: int, peak: dict[Config, int],
-                   num_classes: int) -> list[dict]:
-    """``advisor search``'s loop with each trial looked up instead of trained."""
+                   num_classes: int, fitting: list[set[Config]] = ()) -> list[dict]:
+    """``advisor search``'s loop with each trial looked up instead of trained; ``fitting``:
+    the configurations that fit each device, when the search is told its devices."""
     configs = list(truth.runs)  # the narrowed grid: the search draws from it too
     study = optuna.create_study(directions=["maximize", "minimize"], sampler=TrialSeededSampler(
         seed, Draws(truth.model, seed, configs)))
@@ -62,19 +63,21 @@ def advisor_trials(truth: Truth, budget: int, seed: int, peak: dict[Config, int]
     # One call per attempt at the rest of the budget, as `advisor search --trials` would run
     # it (its last trials confirm front-runners, repeats.py); a refused draw costs a trial.
     while len(taken) < budget and len(study.trials) < 20 * budget:
-        run_trials(study, budget - len(taken), trial_objective=looked_up, candidates=configs)
+        run_trials(study, budget - len(taken), trial_objective=looked_up, candidates=configs,
+                   targets=[f.__contains__ for f in fitting])
     return taken
 
 
 def searched(truth: Truth, configs: list[Config], fractions: list[float], search_seeds: int,
-             peak: dict[Config, int], samples: int,
-             num_classes: int) -> dict[tuple[float, int], Evidence]:
-    """The advisor's evidence after each (budget, search seed): the search and the surrogate
-    do not depend on the device, so each is run once and ranked for every device."""
+             peak: dict[Config, int], samples: int, num_classes: int,
+             fitting: list[set[Config]] = ()) -> dict[tuple[float, int], Evidence]:
+    """The advisor's evidence after each (budget, search seed): one search, told the
+    devices' ``fitting`` sets or none, and one surrogate, ranked for every device."""
     out = {}
     for fraction in fractions:
         for seed in range(search_seeds):
-            trials = advisor_trials(truth, _budget(fraction, configs), seed, peak, num_classes)
+            trials = advisor_trials(truth, _budget(fraction, configs), seed, peak, num_classes,
+                                    fitting)
             out[fraction, seed] = Evidence(
                 model=truth.model, task=truth.task, dataset=DATASET, study="regret",
                 epochs=truth.epochs, surrogate=AccuracySurrogate().fit(trials),
@@ -116,14 +119,20 @@ class Judge:
         return 100 * (self.oracle - self.means[choice]), self.ram[choice] / floor
 
 
-def device_rows(truth: Truth, configs: list[Config], device: DeviceProfile,
-                searches: dict[tuple[float, int], Evidence], fractions: list[float],
-                search_seeds: int, samples: int, num_classes: int) -> list[tuple]:
+def options_on(truth: Truth, configs: list[Config], device: DeviceProfile, samples: int,
+               num_classes: int) -> tuple[dict, dict]:
+    """(exact cost, evaluated option) of each configuration at the device's scale."""
     exact = costs(truth.model, configs, device.batch_size, device.resolution, num_classes)
     question = Question(device=device, batch_size=device.batch_size,
                         resolution=device.resolution, samples=samples, epochs=truth.epochs,
                         num_classes=num_classes)
-    options = {c: evaluate(c, _placeholder(c), exact[c], question) for c in configs}
+    return exact, {c: evaluate(c, _placeholder(c), exact[c], question) for c in configs}
+
+
+def device_rows(truth: Truth, configs: list[Config], device: DeviceProfile,
+                searches: dict[tuple[float, int], Evidence], fractions: list[float],
+                search_seeds: int, samples: int, num_classes: int) -> list[tuple]:
+    exact, options = options_on(truth, configs, device, samples, num_classes)
     judge = Judge({c: truth.mean(c) for c in configs},
                   {c for c in configs if options[c].feasible},
                   {c: options[c].required_ram_bytes for c in configs})

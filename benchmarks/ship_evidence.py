@@ -76,6 +76,7 @@ def provenance(seconds: float) -> dict:
 
 def build_evidence(model: str, task: str, trials: int, jobs: int, storage: str,
                    optimizer: str = "adamw") -> None:
+    from advisor.devices.profile import list_devices
     from advisor.study.search import open_study, search
     from advisor.study.trials import completed_results, task_size
 
@@ -83,8 +84,9 @@ def build_evidence(model: str, task: str, trials: int, jobs: int, storage: str,
     missing = trials - len(completed_results(study))
     if missing > 0:
         print(f"{model} / {task} ({optimizer}): running {missing} trials", flush=True)
+        # for every shipped device: the repeats confirm each one's front-runners
         study = search(model, task, missing, storage, dataset=shipped.DATASET, jobs=jobs,
-                       optimizer=optimizer)
+                       optimizer=optimizer, devices=[d.id for d in list_devices()])
     results = completed_results(study)
     samples, num_classes = task_size(study, task, shipped.DATASET)
     document = shipped.build_document(

@@ -158,7 +158,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         load_task(args.task, args.dataset)  # (read once: the search reuses it)
     with _work():
         study = search(args.model, args.task, args.trials, args.storage, args.study,
-                       args.dataset, args.epochs, jobs=args.jobs, optimizer=args.optimizer)
+                       args.dataset, args.epochs, jobs=args.jobs, optimizer=args.optimizer,
+                       devices=args.devices)
     results = completed_results(study)
     states: dict[str, int] = {}
     for t in study.trials:

@@ -84,6 +84,10 @@ def _add_search(sub: Subparsers) -> None:
                    help="adamw (advisor update's, default) or sgd: trials train as an "
                         "ExecuTorch program does, the evidence of recommend --runtime "
                         "executorch (a study of its own)")
+    p.add_argument("--device", action="append", dest="devices", metavar="DEVICE",
+                   help="a device the evidence is for (shipped id or .toml path; repeat for "
+                        "several): the search's repeats confirm the front-runners that fit "
+                        "each, not only the most accurate, which may fit none")
     add_fast_allocator(p)
     _data(p, defaults.DATASET)
     _study(p)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from advisor.cost.device_need import BYTES_PER_PARAM
 from advisor.cost.model_facts import forward_peak, parameter_count
-from advisor.decision.feasibility import BYTES_PER_PARAM, memory_limit
+from advisor.decision.feasibility import memory_limit
 from advisor.decision.question import Question
 
 

@@ -12,14 +12,13 @@ import math
 from advisor import defaults
 from advisor.accuracy.estimate import Estimate
 from advisor.config import Config
+from advisor.cost.device_need import flash_needed, ram_needed
 from advisor.cost.result import StepCost
 from advisor.decision.answer import Option
 from advisor.decision.question import Question
 from advisor.decision.verdicts import Extrapolation, Violation
 from advisor.devices.profile import Constraints, DeviceProfile
 from advisor.methods import METHODS
-
-BYTES_PER_PARAM = 4  # float32 training
 
 
 def memory_limit(device: DeviceProfile, limits: Constraints) -> int:
@@ -50,15 +49,10 @@ def evaluate(config: Config, estimate: Estimate, cost: StepCost, question: Quest
     judged against the question's device and limits (a question ``about`` the evidence: its
     samples and epochs set the update time)."""
     device, limits, epochs = question.device, question.constraints, question.epochs
-    frozen = (cost.params.total - cost.params.trainable) * BYTES_PER_PARAM
-    runtime = device.memory()
-    required = runtime.needed(cost.memory.peak_bytes, cost.memory.workspace_peak_bytes,
-                              config.method)
-    if device.frozen_weights_in_flash:
-        required -= frozen * runtime.factor
+    required = ram_needed(cost, device, config.method)
     steps = epochs * math.ceil(question.samples / cost.batch_size)
     seconds = cost.flops.total * steps / device.training_flops_per_second()
-    flash_need = cost.storage_bytes + (frozen if device.frozen_weights_in_flash else 0)
+    flash_need = flash_needed(cost, device)
     violations: list[Violation] = []
     slack: dict[str, float] = {}
     _check("memory", required, memory_limit(device, limits), device.usable_ram, violations,

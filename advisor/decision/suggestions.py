@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from advisor.accuracy.estimate import Estimate
 from advisor.cost.cache import costs
+from advisor.cost.device_need import BYTES_PER_PARAM
 from advisor.cost.model_facts import parameter_count
 from advisor.decision.answer import Option
 from advisor.decision.bounds import Floor
-from advisor.decision.feasibility import BYTES_PER_PARAM, evaluate
+from advisor.decision.feasibility import evaluate
 from advisor.decision.question import Question
 from advisor.decision.verdicts import Suggestion
 

@@ -29,6 +29,7 @@ import optuna
 
 from advisor import defaults, space
 from advisor.config import Config, TrialConfig
+from advisor.devices.profile import DeviceProfile, load_device
 from advisor.errors import AdvisorError, IncompatibleConfigError, known
 from advisor.study import repeats, value_of_information
 from advisor.study.dead_workers import fail_dead_workers, worker_mark
@@ -131,10 +132,13 @@ def search(model: str = defaults.MODEL, task: str = defaults.TASK,
            dataset: str = defaults.DATASET, epochs: int = defaults.EPOCHS,
            seed: int = defaults.SEED, show_progress: bool | None = None,
            callbacks: list[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]] | None = None,
-           jobs: int = 1, optimizer: str = defaults.OPTIMIZER) -> optuna.Study:
+           jobs: int = 1, optimizer: str = defaults.OPTIMIZER,
+           devices: list[str | DeviceProfile] | None = None) -> optuna.Study:
     """Run (or extend) a study by ``trials`` trials; finished trials are never repeated.
     ``callbacks`` are Optuna's, called after each trial (the TUI's progress display).
-    ``jobs``: worker processes on this host sharing the trials (workers.py)."""
+    ``jobs``: worker processes on this host sharing the trials (workers.py). ``devices``
+    (shipped ids or profile paths): the devices the evidence is for; the repeats then
+    confirm each one's front-runners (repeats.py). The study stays one for any device."""
     from advisor import progress
     from advisor.study import workers
 
@@ -142,6 +146,8 @@ def search(model: str = defaults.MODEL, task: str = defaults.TASK,
         raise AdvisorError(f"--trials must be >= 1, got {trials}")
     if jobs < 1:
         raise AdvisorError(f"--jobs must be >= 1, got {jobs}")
+    for device in devices or []:
+        load_device(device)  # an unknown device stops the search before anything is made
     from advisor.training.protocol import check_resolution
     from advisor.training.tasks import check_dataset
 
@@ -154,12 +160,12 @@ def search(model: str = defaults.MODEL, task: str = defaults.TASK,
     fail_dead_workers(study)
     show = progress.enabled() if show_progress is None else show_progress
     if jobs == 1:
-        run_trials(study, trials, show, callbacks)
+        run_trials(study, trials, show, callbacks, targets=_targets(study, devices))
     else:
         workers.run_parallel(run_share, dict(model=model, task=task, storage=storage,
                                              name=name, dataset=dataset, epochs=epochs,
-                                             seed=seed, optimizer=optimizer), trials,
-                           jobs, show)
+                                             seed=seed, optimizer=optimizer,
+                                             devices=devices), trials, jobs, show)
     return study
 
 
@@ -167,12 +173,14 @@ def run_trials(study: optuna.Study, trials: int, show_progress: bool = False,
                callbacks: list[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]]
                | None = None,
                trial_objective: Callable[[optuna.Trial], tuple[float, float]] | None = None,
-               candidates: list[Config] | None = None) -> None:
+               candidates: list[Config] | None = None,
+               targets: list[repeats.Fits] | None = None) -> None:
     """This process's share of a search: ``trials`` trials on an opened study, front-runners
     re-run under new seeds where due (repeats.py), the candidate most worth trying just before
     they are (value_of_information.py; ``candidates``: the grid it is drawn from, by default
-    the model's). ``trial_objective`` replaces the real fine-tune (benchmarks/regret.py looks
-    trials up in a measured grid instead)."""
+    the model's; ``targets``: whether a configuration fits each device the search is for, so
+    that repeats confirm each one's front-runners). ``trial_objective`` replaces the real
+    fine-tune (benchmarks/regret.py looks trials up in a measured grid instead)."""
     attrs = dict(study.user_attrs)
     run = trial_objective or (lambda t: objective(attrs, t))
     left, grid = [trials], candidates or []
@@ -191,7 +199,7 @@ def run_trials(study: optuna.Study, trials: int, show_progress: bool = False,
                                                         attrs["num_classes"]):
             return
         if repeats.due(study, left[0], trials):
-            repeats.queue_front_runner(study)
+            repeats.queue_front_runner(study, targets or ())
 
     def after_trial(study: optuna.Study, _: optuna.trial.FrozenTrial) -> None:
         left[0] -= 1
@@ -228,7 +236,17 @@ def trial_line(trials: int) -> Callable[[optuna.Study, optuna.trial.FrozenTrial]
 def run_share(study_args: dict, trials: int,
               after_each: Callable[[optuna.Study, optuna.trial.FrozenTrial], None]) -> None:
     """A worker process's share of a parallel search (workers.py calls it by name)."""
-    run_trials(open_study(**study_args), trials, callbacks=[after_each])
+    devices = study_args.pop("devices", None)
+    study = open_study(**study_args)
+    run_trials(study, trials, callbacks=[after_each], targets=_targets(study, devices))
+
+
+def _targets(study: optuna.Study,
+             devices: list[str | DeviceProfile] | None) -> list[repeats.Fits]:
+    from advisor.study.device_targets import device_targets
+
+    return device_targets(study.user_attrs["model"], devices or [],
+                          study.user_attrs["num_classes"])
 
 
 def seed_study(results: list[dict], storage: str | None = None) -> dict[str, int]:

@@ -285,7 +285,7 @@ class AdvisorApp(App[None]):
     def action_run_search(self) -> None:
         if self.asked is None:
             return
-        if not self.search_pane.start(self.asked.model, self.asked.task):
+        if not self.search_pane.start(self.asked):
             self.notify("a search is already running", severity="warning")
             return
         self.action_tab("search")

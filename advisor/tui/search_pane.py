@@ -11,7 +11,9 @@ from textual.widgets import Button, Input, Label, ProgressBar, Static
 
 from advisor import defaults
 from advisor.decision.answer import Recommendation
+from advisor.devices.profile import DeviceProfile
 from advisor.errors import AdvisorError
+from advisor.tui.form import Asked
 from advisor.tui.imports import import_torch_stack
 
 
@@ -53,15 +55,17 @@ class SearchPane(Vertical):
         self.query_one("#study-status", Static).update(
             text + "\nEach trial is a short real fine-tune (seconds to a minute on a laptop).")
 
-    def start(self, model: str, task: str) -> bool:
-        """Run the number of trials typed (in a worker); False if one is running already."""
+    def start(self, asked: Asked) -> bool:
+        """Run the number of trials typed (in a worker) on the question's model and task,
+        for its device (its front-runners are the ones confirmed); False if one is running
+        already."""
         if self.searching:
             return False
         text = self.query_one("#search-trials", Input).value.strip()
         trials = int(text) if text.isdigit() and int(text) > 0 else self.default_trials
         self.query_one("#search-progress", ProgressBar).update(total=trials, progress=0)
         self.searching = True
-        self.run_trials(model, task, trials)
+        self.run_trials(asked.model, asked.task, trials, asked.question.device)
         return True
 
     @on(Button.Pressed, "#run-search")
@@ -69,7 +73,7 @@ class SearchPane(Vertical):
         self.app.action_run_search()
 
     @work(thread=True, exclusive=True, group="search")
-    def run_trials(self, model: str, task: str, trials: int) -> None:
+    def run_trials(self, model: str, task: str, trials: int, device: DeviceProfile) -> None:
         from advisor.study.search import search
 
         def done(study, trial) -> None:
@@ -81,7 +85,8 @@ class SearchPane(Vertical):
         import_torch_stack()
         try:
             search(model, task, trials, self.storage, self.study, self.dataset,
-                   epochs=self.epochs, show_progress=False, callbacks=[done])
+                   epochs=self.epochs, show_progress=False, callbacks=[done],
+                   devices=[device])
         except AdvisorError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error")
         finally:

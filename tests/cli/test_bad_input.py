@@ -181,6 +181,8 @@ CASES = [
     (["search", "--jobs", "2", "--storage", "sqlite:///{w}/new.db"], "SQLite does not"),
     (["search", "--storage", "{w}/mine.db"], "not an Optuna journal"),
     (["search", "--dataset", "cifar10"], "unknown dataset"),
+    (["search", "--device", "nosuch", "--storage", "{w}/new.journal"], "unknown device 'nosuch'"),
+    (["search", "--device", "{w}/syntax.toml", "--storage", "{w}/new.journal"], "not valid TOML"),
     (["search", "--dataset", "digits:{w}/folder"], "unknown dataset"),
     (["search", "--dataset", "imagefolder:{w}/nowhere"], "dataset folder not found"),
     ([*R, "--dataset", "nosuch"], "unknown dataset"),
