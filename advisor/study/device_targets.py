@@ -5,6 +5,8 @@ A configuration fits a device when the exact cost of one step at the device's ba
 resolution, turned into RAM and flash by the device's runtime (cost/device_need.py, the rule
 the recommender applies), stays within the device's own limits. Costs are the on-disk cache's
 (cost/cache.py): a configuration is profiled once per device scale, when a repeat first asks.
+As it is, without the levers (decision/levers.py): one that fits only micro-batched or
+recomputed counts as not fitting here, since trying each lever would profile each variant.
 """
 
 from __future__ import annotations

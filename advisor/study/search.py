@@ -236,8 +236,9 @@ def trial_line(trials: int) -> Callable[[optuna.Study, optuna.trial.FrozenTrial]
 def run_share(study_args: dict, trials: int,
               after_each: Callable[[optuna.Study, optuna.trial.FrozenTrial], None]) -> None:
     """A worker process's share of a parallel search (workers.py calls it by name)."""
-    devices = study_args.pop("devices", None)
-    study = open_study(**study_args)
+    args = dict(study_args)
+    devices = args.pop("devices", None)
+    study = open_study(**args)
     run_trials(study, trials, callbacks=[after_each], targets=_targets(study, devices))
 
 
