@@ -98,14 +98,14 @@ def main() -> None:
                          f"seeds; best {best.label} {means[best]:.1%}, median "
                          f"{statistics.median(means.values()):.1%}")
             print("\n" + grids[-1], flush=True)
+            on = [options_on(truth, configs, d, samples, num_classes) for d in devices]
             fitting = [] if args.blind else [
-                {c for c, o in options_on(truth, configs, d, samples, num_classes)[1].items()
-                 if o.feasible} for d in devices]
+                {c for c, o in options.items() if o.feasible} for _, options in on]
             searches = searched(truth, configs, fractions, args.search_seeds, peak, samples,
                                 num_classes, fitting)
-            for device in devices:
+            for device, on_device in zip(devices, on, strict=True):
                 rows += device_rows(truth, configs, device, searches, fractions,
-                                    args.search_seeds, samples, num_classes)
+                                    args.search_seeds, on_device)
     table = report.table(rows, fractions)
     print("\n" + "\n".join(table))
     if args.report:

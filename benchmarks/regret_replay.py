@@ -131,8 +131,9 @@ def options_on(truth: Truth, configs: list[Config], device: DeviceProfile, sampl
 
 def device_rows(truth: Truth, configs: list[Config], device: DeviceProfile,
                 searches: dict[tuple[float, int], Evidence], fractions: list[float],
-                search_seeds: int, samples: int, num_classes: int) -> list[tuple]:
-    exact, options = options_on(truth, configs, device, samples, num_classes)
+                search_seeds: int, on_device: tuple[dict, dict]) -> list[tuple]:
+    """``on_device``: ``options_on``'s (exact cost, option) per configuration there."""
+    exact, options = on_device
     judge = Judge({c: truth.mean(c) for c in configs},
                   {c for c in configs if options[c].feasible},
                   {c: options[c].required_ram_bytes for c in configs})
