@@ -17,6 +17,8 @@ from advisor.zoo import MODELS, ModelSpec
 def _params(spec: ModelSpec) -> int:
     from advisor.zoo import skeleton
 
+    if spec.params is not None:  # counted on the model the rules built (no second build)
+        return spec.params
     return sum(p.numel() for p in skeleton(spec, 1000).parameters())
 
 

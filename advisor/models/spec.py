@@ -27,6 +27,7 @@ class ModelSpec:
     source: str = "torchvision"  # torchvision, timm or factory (``builder`` is then its path)
     whole_only: bool = False  # the blocks could not be cut in forward order: depth all only
     min_resolution: int = 0  # where the architecture needs more than advisor's minimum
+    params: int | None = None  # counted where the rules found the spec (None: not counted)
 
     @property
     def torchvision_name(self) -> str:

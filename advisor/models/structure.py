@@ -189,6 +189,32 @@ def _group(model: nn.Module, children: list[tuple[str, nn.Module]]) -> list[tupl
     return [tuple(b) for b in merged]
 
 
+def shape_only_normalisation():
+    """A torch function mode under which batch norm on the meta device returns an empty
+    tensor of its input's shape (its only output on meta) instead of running torch's Python
+    decomposition of it, which is most of a meta forward pass: densenet121's structure is
+    found 4x faster, with the same result (tests/models/test_structure.py). Only inference
+    with running statistics of the input's channel count is shortcut; anything else (a
+    mismatch that must raise, training's batch-size check) runs as torch has it."""
+    import torch
+    from torch.nn import functional
+    from torch.overrides import TorchFunctionMode
+
+    class _ShapeOnly(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            if func is functional.batch_norm and args[0].device.type == "meta":
+                named = dict(zip(("input", "running_mean", "running_var", "weight", "bias",
+                                  "training"), args, strict=False), **kwargs)
+                x, mean = named["input"], named.get("running_mean")
+                if (not named.get("training") and mean is not None and x.dim() > 1
+                        and mean.shape[0] == x.shape[1]):
+                    return torch.empty_like(x)
+            return func(*args, **kwargs)
+
+    return _ShapeOnly()
+
+
 def _runs_at(model: nn.Module, resolution: int) -> bool:
     import torch
 
@@ -224,10 +250,11 @@ def structure(model: nn.Module) -> Structure:
     if reason is not None:
         raise AdvisorError(reason)
     try:
-        smallest = smallest_input(model, MIN_RESOLUTION)
-        if smallest is None:
-            raise AdvisorError("its forward pass fails on every input size up to 512 px")
-        order, layers, classes = _trace(model, max(64, smallest))
+        with shape_only_normalisation():
+            smallest = smallest_input(model, MIN_RESOLUTION)
+            if smallest is None:
+                raise AdvisorError("its forward pass fails on every input size up to 512 px")
+            order, layers, classes = _trace(model, max(64, smallest))
     except AdvisorError:
         raise
     except Exception as exc:  # a user's module: its own error, in one line
@@ -257,4 +284,4 @@ def spec_of(net: nn.Module, name: str, what: str, source: str, builder: str = ""
     params = sum(p.numel() for p in net.parameters())
     return ModelSpec(name, (), found.family, found.head, f"{what} ({params / 1e6:.2f}M params)",
                      found.blocks, builder=builder, source=source, whole_only=not found.ordered,
-                     min_resolution=found.min_resolution)
+                     min_resolution=found.min_resolution, params=params)

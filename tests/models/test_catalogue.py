@@ -10,7 +10,7 @@ from advisor.models.catalogue import markdown, rows
 README = Path(__file__).parents[2] / "README.md"
 
 
-@pytest.mark.slow  # builds every torchvision classifier on the meta device (~15 s)
+@pytest.mark.slow  # builds every torchvision classifier on the meta device (~30 s on 2 cores)
 def test_the_readme_model_table_is_advisor_models_markdown_and_45_cnns_are_supported():
     found = rows()
     supported = [r for r in found if r["refused"] is None]

@@ -1,5 +1,7 @@
 """The rules that find blocks, head and family on any CNN (advisor/models/structure.py)."""
 
+import contextlib
+
 import pytest
 import torch
 from torch import nn
@@ -75,3 +77,19 @@ def test_a_model_whose_output_is_not_logits_has_no_head():
 
 def test_skeletons_of_rule_found_models_are_on_meta():
     assert all(p.is_meta for p in skeleton(resolve_model("regnet_y_400mf")).parameters())
+
+
+@pytest.mark.parametrize("name", ["mobilenet_v3_small", "resnet18", "inception_v3"])
+def test_shape_only_normalisation_finds_what_torchs_own_batch_norm_finds(name, monkeypatch):
+    """The shortcut against torch's own meta batch norm: the same structure, including the
+    smallest input (Inception-v3 needs 75 px), and a channel mismatch still raises."""
+    from advisor.models import structure as rules
+
+    with torch.device("meta"):
+        net = build(name, 1000)
+    fast = structure(net)
+    shortcut = rules.shape_only_normalisation
+    monkeypatch.setattr(rules, "shape_only_normalisation", contextlib.nullcontext)
+    assert structure(net) == fast
+    with torch.device("meta"), shortcut(), pytest.raises(RuntimeError):
+        nn.BatchNorm2d(4).eval()(torch.empty(1, 3, 8, 8))

@@ -2,6 +2,8 @@
 gradients match eager PyTorch's and its loss falls at the default learning rate, for every
 method ExecuTorch can run (micro-batched LoRA at depth among them)."""
 
+import contextlib
+import io
 import json
 
 import pytest
@@ -22,13 +24,30 @@ CONFIGS = {
 }
 
 
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """``exported(name)``: (folder, the manifest ``advisor program --json`` printed) of
+    CONFIGS[name], exported once for this module (an export takes 20-30 s on 2 cores)."""
+    done: dict[str, tuple] = {}
+
+    def export(name: str):
+        if name not in done:
+            out = tmp_path_factory.mktemp("programs") / name
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                code = main(["program", "--json", "--model", MODEL, "--batch-size", "8",
+                             "--resolution", "32", "--classes", "3", *CONFIGS[name],
+                             "--out", str(out)])
+            assert code == 0
+            done[name] = out, json.loads(printed.getvalue())
+        return done[name]
+
+    return export
+
+
 @pytest.mark.parametrize("name", list(CONFIGS))
-def test_the_program_trains_as_pytorch_does_and_learns(name, tmp_path, capsys):
-    out = tmp_path / name
-    code = main(["program", "--json", "--model", MODEL, "--batch-size", "8", "--resolution",
-                 "32", "--classes", "3", *CONFIGS[name], "--out", str(out)])
-    assert code == 0
-    manifest = json.loads(capsys.readouterr().out)
+def test_the_program_trains_as_pytorch_does_and_learns(name, exported, capsys):
+    out, manifest = exported(name)
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "program.ptd",
                                                      "program.pte", "run.json"]
     assert manifest["memory"]["program_bytes"] == (out / "program.pte").stat().st_size
@@ -46,20 +65,19 @@ def test_the_program_trains_as_pytorch_does_and_learns(name, tmp_path, capsys):
     assert code == 0
 
 
-def test_the_memory_a_recommendation_reads_is_the_written_programs(tmp_path):
+def test_the_memory_a_recommendation_reads_is_the_written_programs(exported):
     """program/cost.py exports with random weights what advisor program exports with real
     ones: the same plan and trainable tensors; program.pte's size depends a little on the
-    weights' values (2.6% on this one)."""
+    weights' values."""
     from advisor.config import Config
     from advisor.program.cost import program_memory
-    from advisor.program.job import program
 
-    config = {"method": "dora", "rank": 4, "depth": 4, "micro_batch": 4}
-    read = program_memory(MODEL, Config(**config), 8, 32, 3)
-    written = program(MODEL, tmp_path / "p", config={**config, "batch_size": 8,
-                                                     "resolution": 32}, classes=3)
-    assert read.arena_bytes == written.memory.arena_bytes
-    assert read.trainable_bytes == written.memory.trainable_bytes
-    assert read.optimizer_state_bytes == written.memory.optimizer_state_bytes
-    assert abs(read.program_bytes / written.memory.program_bytes - 1) < 0.05
-    assert abs(read.ram_needed_bytes / written.memory.ram_needed_bytes - 1) < 0.05
+    _, manifest = exported("lora-depth")
+    written = manifest["memory"]
+    config = Config(method="lora", rank=4, depth=4, targets="no-depthwise", micro_batch=4)
+    read = program_memory(MODEL, config, 8, 32, 3)
+    assert read.arena_bytes == written["arena_bytes"]
+    assert read.trainable_bytes == written["trainable_bytes"]
+    assert read.optimizer_state_bytes == written["optimizer_state_bytes"]
+    assert abs(read.program_bytes / written["program_bytes"] - 1) < 0.05
+    assert abs(read.ram_needed_bytes / written["ram_needed_bytes"] - 1) < 0.05
