@@ -2,10 +2,10 @@
 
 Ties: a feasible option is tied with the most accurate feasible one when its estimate lies
 inside the most accurate one's 90% interval (surrogate.py: the t-interval of a mean of
-repeated trials, or the calibrated interval of a prediction) and at most ``EQUIVALENT`` (half
-a point) below it, and, when the most accurate was measured, it was measured too. Only the
-best's uncertainty counts: an untried option's own wide interval must not make it a winner.
-Without an interval (a tried configuration in a study that repeated nothing) nothing is tied.
+repeated trials) and at most ``EQUIVALENT`` (half a point) below it, and its own estimate is
+a mean of at least ``TIE_RUNS`` trials. Only the best's uncertainty counts: an option's own
+wide interval must not make it a winner. Without an interval (a study that repeated nothing)
+nothing is tied.
 The evidence cannot tell tied options apart, so among them the cheapest for the device is
 chosen: by ``prefer``, the RAM needed by default (RAM is what most often rules an update out
 on an edge device), or the update time, or the flash; the accuracy breaks exact cost ties.
@@ -20,6 +20,13 @@ within 0.5 points").
 Why a prediction is never tied with a measurement: a cheap untried configuration predicted a
 few tenths below the measured best was chosen over it, and the prediction, a smooth guess
 across methods and depths, was often wrong by points.
+
+Why a single trial never ties either: among the many cheap configurations a search runs once,
+the luckiest lands within half a point of the best (the winner's curse). A cheaper option the
+search repeated may still tie with a best measured once: its mean is the surer figure of the
+two. Requiring repeats of the best as well lowered the regret a little more, but moved the main
+question's answer to a configuration measured once at 32 px and never at the device's
+resolution (docs/regret.md, "The tie rule").
 
 What each rule did to the regret: docs/regret.md, "The figures behind the search's and the
 ranking's rules".
@@ -47,9 +54,14 @@ def tie_margin(best: Option) -> float:
     return margin(best.accuracy_error)
 
 
+TIE_RUNS = 2  # trials behind a cheaper option's figure before it may tie with the best
+
+
 def tied(best: Option, option: Option) -> bool:
-    if best.measured_runs and not option.measured_runs:
-        return False  # a prediction cannot be shown to equal a measurement
+    if option is best:
+        return True
+    if option.measured_runs < TIE_RUNS:
+        return False  # a prediction or a single trial cannot be shown to equal anything
     return best.predicted_accuracy - option.predicted_accuracy <= tie_margin(best)
 
 

@@ -71,13 +71,16 @@ def test_a_configuration_measured_there_is_recommended_at_the_lr_measured_there(
 def test_tied_at_the_device_resolution_the_cheaper_is_chosen(monkeypatch, evidence):
     plain = _trials_only(monkeypatch, evidence)
     trials_only = plain.recommendation
-    assert trials_only.required_ram_bytes < next(
-        o for o in plain.ranked if o.config == FULL).required_ram_bytes
-    _measured(monkeypatch, {trials_only.config.evidence_config(): [0.948, 0.95, 0.952],
-                            FULL: [0.949, 0.951, 0.953]})
+    ram = {o.config.evidence_config(): o.required_ram_bytes for o in plain.ranked}
+    assert trials_only.config.evidence_config() != LORA and len({
+        ram[c] for c in (trials_only.config.evidence_config(), FULL, LORA)}) == 3
+    tied = {trials_only.config.evidence_config(): [0.948, 0.95, 0.952],
+            FULL: [0.949, 0.951, 0.953], LORA: [0.947, 0.95, 0.953]}
+    _measured(monkeypatch, tied)
     answer = decide(evidence, "jetson-nano")
-    assert answer.recommendation.config == trials_only.config
-    assert answer.recommendation.standing.ties == 1 and answer.trials_choice is None
+    cheapest = min(tied, key=ram.__getitem__)
+    assert answer.recommendation.config.evidence_config() == cheapest
+    assert answer.recommendation.standing.ties == 2
     assert "cannot be told apart" in answer.ties and "at 224 px" in answer.ties
 
 
