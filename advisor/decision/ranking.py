@@ -1,12 +1,11 @@
 """Order the evaluated candidates and say where each stands.
 
 Ties: a feasible option is tied with the most accurate feasible one when its estimate lies
-inside the most accurate one's 90% interval (surrogate.py: the interval of the mean of
-its trials, or the calibrated interval of a prediction) and at most
-``EQUIVALENT`` (half a point) below it, and its own estimate is a mean of at least
-``TIE_RUNS`` trials. Only the best's uncertainty counts: an option's own
-wide interval must not make it a winner. Without an interval (a study that repeated nothing)
-nothing is tied.
+inside the most accurate one's 90% interval (surrogate.py: the interval of the mean of its
+trials, or the calibrated interval of a prediction) and at most ``EQUIVALENT`` (half a point)
+below it, and its own estimate is a mean of at least ``TIE_RUNS`` trials. Only the best's
+uncertainty counts: an option's own wide interval must not make it a winner. Without an
+interval (a study that repeated nothing) nothing is tied.
 The evidence cannot tell tied options apart, so among them the cheapest for the device is
 chosen: by ``prefer``, the RAM needed by default (RAM is what most often rules an update out
 on an edge device), or the update time, or the flash; the accuracy breaks exact cost ties.
