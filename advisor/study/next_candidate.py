@@ -1,8 +1,9 @@
 """What trial k of a search draws before TPE: first the baselines (space.BASELINES: full
 fine-tuning, LoRA r8 and head-only at all blocks) that no trial has tried, then entry k of the
 seeded permutation of the rest of the grid (opening.py) for the first ``RANDOM`` trials, then
-the untried candidate the surrogate rates highest; TPE once every candidate has been tried (a
-long search, which then explores the learning rate too).
+the untried candidate the surrogate rates highest (for the devices the search is for, where
+it knows them: device_gain.py); TPE once every candidate has been tried (a long search, which
+then explores the learning rate too).
 
 Why the baselines first, whatever the trial's number: an answer must never lose to a rule of
 thumb nobody measured (on the shipped study of mobilenet_v3_small `unseen`, full fine-tuning
@@ -29,13 +30,17 @@ candidate tried already is never drawn again here: repeats under new seeds are r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import optuna
 from optuna.trial import FrozenTrial
 
 from advisor import defaults, space
 from advisor.config import Config
 from advisor.study import trials
+from advisor.study.device_gain import gains
 from advisor.study.opening import opening
+from advisor.study.repeats import Fits
 
 RANDOM = 14  # trials drawn from the opening before the surrogate chooses
 
@@ -91,10 +96,12 @@ def baseline_params(study: optuna.Study, trial: FrozenTrial, model: str,
 
 
 def guided_params(study: optuna.Study, trial: FrozenTrial, model: str,
-                  candidates: list[Config]) -> dict | None:
+                  candidates: list[Config], targets: Sequence[Fits] = ()) -> dict | None:
     """The Optuna parameters of the untried candidate the surrogate fitted to this study's
-    finished trials rates highest, at its method's default learning rate; None when every
-    candidate has been tried or claimed (TPE then draws) or too few trials have finished."""
+    finished trials rates highest, at its method's default learning rate: the highest
+    prediction, or where ``targets`` (the devices the search is for) are given, the largest
+    predicted gain over a device's best (device_gain.py). None when every candidate has been
+    tried or claimed (TPE then draws) or too few trials have finished."""
     from advisor.accuracy.surrogate import AccuracySurrogate
 
     now = trials.read(study)
@@ -111,20 +118,21 @@ def guided_params(study: optuna.Study, trial: FrozenTrial, model: str,
             untried.append((c, params))
     if len(untried) <= unclaimed:
         return None
-    estimates = surrogate.estimate([c for c, _ in untried])
-    ranked = sorted(untried, key=lambda cp: (-estimates[cp[0].evidence_config()].accuracy,
-                                             cp[0].key()))
+    worth = gains(surrogate.tried, surrogate.estimate([c for c, _ in untried]), targets)
+    ranked = sorted(untried, key=lambda cp: (-worth[cp[0].evidence_config()], cp[0].key()))
     return ranked[unclaimed][1]
 
 
 class Draws:
     """The fixed parameters of trial k of a search of ``model`` with ``seed`` (None: the
     sampler's own draw). The candidates (the recommender's grid on this model by default) and
-    the opening are made on the first draw: reading a study draws nothing."""
+    the opening are made on the first draw: reading a study draws nothing. ``targets``: the
+    devices the search is for, set by the process that runs its trials (search.run_trials)."""
 
     def __init__(self, model: str, seed: int, candidates: list[Config] | None = None,
                  optimizer: str = defaults.OPTIMIZER) -> None:
         self.model, self.seed, self.optimizer = model, seed, optimizer
+        self.targets: list[Fits] = []
         self._candidates = candidates
         self._opening: list[dict] | None = None
 
@@ -140,4 +148,4 @@ class Draws:
             return baseline
         if trial.number < min(RANDOM, len(self._opening)):
             return self._opening[trial.number]
-        return guided_params(study, trial, self.model, self._candidates)
+        return guided_params(study, trial, self.model, self._candidates, self.targets)

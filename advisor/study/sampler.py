@@ -44,13 +44,13 @@ class TrialSeededSampler(BaseSampler):
                  ) -> None:
         self._seed = seed
         self._tpe = _tpe(seed)
-        self._fixed = fixed
+        self.fixed = fixed
         self._given: dict[int, dict | None] = {}  # trial number -> its fixed parameters
 
     def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
         self._tpe = _tpe(trial_seed(self._seed, trial.number))
         self._tpe.before_trial(study, trial)
-        self._given = {trial.number: self._fixed(study, trial) if self._fixed else None}
+        self._given = {trial.number: self.fixed(study, trial) if self.fixed else None}
 
     def _drawn(self, trial: FrozenTrial) -> dict | None:
         return self._given.get(trial.number)

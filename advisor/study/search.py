@@ -177,13 +177,15 @@ def run_trials(study: optuna.Study, trials: int, show_progress: bool = False,
                targets: list[repeats.Fits] | None = None) -> None:
     """This process's share of a search: ``trials`` trials on an opened study, front-runners
     re-run under new seeds where due (repeats.py), the candidate most worth trying just before
-    they are (value_of_information.py; ``candidates``: the grid it is drawn from, by default
-    the model's; ``targets``: whether a configuration fits each device the search is for, so
-    that repeats confirm each one's front-runners). ``trial_objective`` replaces the real
+    (value_of_information.py; ``candidates``: the grid it is drawn from, by default the
+    model's; ``targets``: whether a configuration fits each device the search is for, so that
+    the surrogate's draws and the repeats serve each one). ``trial_objective`` replaces the
     fine-tune (benchmarks/regret.py looks trials up in a measured grid instead)."""
     attrs = dict(study.user_attrs)
     run = trial_objective or (lambda t: objective(attrs, t))
     left, grid = [trials], candidates or []
+    if isinstance(draws := getattr(study.sampler, "fixed", None), Draws):
+        draws.targets = list(targets or ())  # the draws of its trials serve them too
 
     def queue_extra(study: optuna.Study) -> None:
         """The trial queued before the sampler draws, if any: none while a baseline is

@@ -267,6 +267,40 @@ def test_after_the_opening_the_surrogate_chooses_and_workers_do_not_collide(stor
     assert draw() == params[second]
 
 
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage")  # study.ask() by hand
+def test_told_its_devices_the_surrogate_draws_what_could_raise_a_devices_answer(storage,
+                                                                              monkeypatch):
+    """With a device that fits only the surrogate's second choice, that one is drawn: the
+    best prediction would raise no answer here (device_gain.py). run_trials hands its
+    devices to the study's draws."""
+    from advisor.accuracy.surrogate import AccuracySurrogate
+    from advisor.config import Config
+    from advisor.space import trial_params
+    from advisor.study.next_candidate import guided_params
+
+    monkeypatch.setattr("advisor.training.trial.run_trial", fake_result)
+    study = search("mobilenetv3", "unseen", trials=8, storage=storage, epochs=1)
+    candidates = [Config(method=m, rank=r, targets="no-depthwise")
+                  for m in ("lora", "dora") for r in (1, 4, 16, 32)]
+    surrogate = AccuracySurrogate().fit([t.user_attrs["result"] for t in study.trials])
+    untried = [c for c in candidates if c.evidence_config() not in surrogate.tried]
+    estimates = surrogate.estimate(untried)
+    best, second = sorted(untried, key=lambda c: (-estimates[c.evidence_config()].accuracy,
+                                                  c.key()))[:2]
+    device = {second.evidence_config()}.__contains__
+    trial = study.ask()
+    drawn = guided_params(study, study._storage.get_trial(trial._trial_id),
+                          "mobilenet_v3_small", candidates, [device])
+    assert drawn == trial_params(second, "mobilenet_v3_small")[0]
+    assert guided_params(study, study._storage.get_trial(trial._trial_id),
+                         "mobilenet_v3_small", candidates) == \
+        trial_params(best, "mobilenet_v3_small")[0]
+    study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
+
+    search_module.run_trials(study, 1, targets=[device])
+    assert study.sampler.fixed.targets == [device]
+
+
 def test_a_study_extended_later_measures_its_untried_baselines_first(storage, monkeypatch):
     """A study made without them (older than the rule, or seeded with a benchmark's results)
     runs the baselines it lacks before its surrogate chooses anything, each once."""
