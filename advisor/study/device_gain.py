@@ -10,8 +10,9 @@ configurations that fit a device it fits, the largest such margin over the devic
 candidate that fits no device comes after every one that fits one.
 
 Without devices the search is for every device: one that everything fits, and the margin over
-the search's best orders the candidates exactly as their predictions do. On a grid whose every
-configuration fits every device (resnet18 on the regret benchmark's three) it is the same.
+the search's best orders the candidates exactly as their predictions do. So does it where each
+device fits every untried candidate or none (resnet18 on the regret benchmark's devices: the
+Jetson and the Raspberry Pi fit its whole grid, the ESP32 nothing).
 What it changed: docs/regret.md, "Draws for the devices".
 """
 
