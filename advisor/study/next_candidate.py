@@ -39,6 +39,7 @@ from advisor import defaults, space
 from advisor.config import Config
 from advisor.study import trials
 from advisor.study.device_gain import gains
+from advisor.study.device_targets import warm
 from advisor.study.opening import opening
 from advisor.study.repeats import Fits
 
@@ -118,6 +119,7 @@ def guided_params(study: optuna.Study, trial: FrozenTrial, model: str,
             untried.append((c, params))
     if len(untried) <= unclaimed:
         return None
+    warm(targets, [c for c, _ in untried])  # one batch per device, not one profile per ask
     worth = gains(surrogate.tried, surrogate.estimate([c for c, _ in untried]), targets)
     ranked = sorted(untried, key=lambda cp: (-worth[cp[0].evidence_config()], cp[0].key()))
     return ranked[unclaimed][1]
