@@ -35,7 +35,7 @@ class DeviceFits:
 
     def warm(self, configs: list[Config]) -> None:
         """Judge the configurations not judged yet, costed in one batch. Why: a draw asks
-        about every untried candidate, and the cost cache profiles a batch with its worker
+        about every candidate of the grid, and the cost cache profiles a batch with its worker
         processes and a progress line, where one configuration at a time gets neither."""
         from advisor.cost.cache import costs
         from advisor.cost.device_need import fits

@@ -119,7 +119,8 @@ def guided_params(study: optuna.Study, trial: FrozenTrial, model: str,
             untried.append((c, params))
     if len(untried) <= unclaimed:
         return None
-    warm(targets, [c for c, _ in untried])  # one batch per device, not one profile per ask
+    # the whole grid, one batch per device: gains asks about the tried configurations too
+    warm(targets, candidates)
     worth = gains(surrogate.tried, surrogate.estimate([c for c, _ in untried]), targets)
     ranked = sorted(untried, key=lambda cp: (-worth[cp[0].evidence_config()], cp[0].key()))
     return ranked[unclaimed][1]
