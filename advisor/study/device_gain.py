@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 
 from advisor.accuracy.estimate import Estimate
 from advisor.config import Config
-from advisor.study.repeats import Fits
+from advisor.study.device_targets import Fits
 
 FITS_NONE = -2.0  # below any margin an accuracy in [0, 1] can have over another
 

@@ -5,19 +5,20 @@ and its draws take what could raise a device's answer (device_gain.py).
 A configuration fits a device when the exact cost of one step at the device's batch size and
 resolution, turned into RAM and flash by the device's runtime (cost/device_need.py, the rule
 the recommender applies), stays within the device's own limits. Costs are the on-disk cache's
-(cost/cache.py): a configuration is profiled once per device scale, when a draw or a repeat
-first asks. As it is, without the levers (decision/levers.py): one that fits only
-micro-batched or recomputed counts as not fitting here, since trying each lever would profile
-each variant.
+(cost/cache.py): a configuration is profiled once per device scale, in one batch per device
+when a draw or a repeat first asks. As it is, without the levers (decision/levers.py): one
+that fits only micro-batched or recomputed counts as not fitting here, since trying each lever
+would profile each variant.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from advisor.config import Config
 from advisor.devices.profile import DeviceProfile, load_device
-from advisor.study.repeats import Fits
+
+Fits = Callable[[Config], bool]  # whether a configuration fits one device the search is for
 
 
 class DeviceFits:

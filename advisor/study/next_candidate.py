@@ -39,9 +39,8 @@ from advisor import defaults, space
 from advisor.config import Config
 from advisor.study import trials
 from advisor.study.device_gain import gains
-from advisor.study.device_targets import warm
+from advisor.study.device_targets import Fits, warm
 from advisor.study.opening import opening
-from advisor.study.repeats import Fits
 
 RANDOM = 14  # trials drawn from the opening before the surrogate chooses
 

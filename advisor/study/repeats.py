@@ -39,15 +39,14 @@ ranking's rules".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import optuna
 
 from advisor import defaults
-from advisor.config import Config, TrialConfig
+from advisor.config import TrialConfig
+from advisor.study.device_targets import Fits, warm
 from advisor.study.trials import claimed_params, config_key, read
-
-Fits = Callable[[Config], bool]  # whether a configuration fits one device the search is for
 
 START = 12  # trials before the first repeat is due
 EVERY = 4  # from then on, one trial in four is a repeat
@@ -101,6 +100,7 @@ def _device_contender(groups: dict[tuple, list[optuna.trial.FrozenTrial]], open_
         return None
     config = {k: TrialConfig.model_validate(ts[0].user_attrs["result"]["config"])
               .evidence_config() for k, ts in groups.items()}
+    warm(targets, list(config.values()))  # the first repeats come before any guided draw
     for i in range(len(targets)):
         fits = targets[(turn + i) % len(targets)]
         fitting = [k for k in groups if fits(config[k])]

@@ -6,7 +6,9 @@ import optuna
 
 from advisor import space
 from advisor.config import Config, TrialConfig
+from advisor.devices.profile import load_device
 from advisor.study import repeats
+from advisor.study.device_targets import DeviceFits
 from advisor.study.trials import read
 
 MODEL = "mobilenet_v3_small"
@@ -84,3 +86,20 @@ def test_a_settled_device_gives_way_to_the_most_accurate():
     study = _study(_done(HEAVY, 0.90), *leader, _done(LIGHTER, 0.80))
     assert repeats.queue_front_runner(study, [_fits(LIGHT, LIGHTER)])
     assert _queued(study) == HEAVY
+
+
+def test_a_repeat_asks_a_device_about_its_tried_configurations_in_one_batch():
+    """The first repeats come before any guided draw, which costs the whole grid
+    (next_candidate.py); one configuration per question would be profiled without the cost
+    cache's worker processes (device_targets.DeviceFits.warm)."""
+    batches = []
+
+    class Recorded(DeviceFits):  # judged by method instead of profiled
+        def warm(self, configs):
+            batches.append(len(configs))
+            self._known.update({c.evidence_config(): c.method != "full" for c in configs})
+
+    device = Recorded(MODEL, load_device("esp32-s3-psram"), 10)
+    study = _study(_done(HEAVY, 0.90), _done(LIGHT, 0.85), _done(LIGHTER, 0.80))
+    assert repeats.queue_front_runner(study, [device])
+    assert batches == [3] and _queued(study) == LIGHT
